@@ -1,0 +1,90 @@
+#pragma once
+// Parallel HDF5 through its C API, wrapped in RAII. Every call here is
+// collective over the file's communicator unless it says otherwise; failures
+// are agreed across ranks before they are thrown (see core/error.hpp).
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+#include "nmfx/core/mpi.hpp"
+
+namespace nmfx::io {
+
+/// Owns one HDF5 identifier and closes it with the matching H5?close.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& o) noexcept : id_(o.id_), closer_(o.closer_) { o.id_ = -1; }
+  Handle& operator=(Handle&& o) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  void reset();
+
+ private:
+  hid_t id_ = -1;
+  Closer closer_ = nullptr;
+};
+
+/// Shape of a dataset.
+using Dims = std::vector<hsize_t>;
+
+/// An HDF5 file opened with the MPI-IO driver on a communicator.
+class File {
+ public:
+  /// Opens an existing file read-only. Error when it is missing, unreadable
+  /// or not HDF5 (checked on rank 0 first, so every rank gets the reason).
+  static File open_read(MPI_Comm comm, const std::string& path);
+  /// Creates (truncates) `path`. Error when it cannot be created.
+  static File create(MPI_Comm comm, const std::string& path);
+
+  MPI_Comm comm() const { return comm_; }
+  const std::string& path() const { return path_; }
+  hid_t id() const { return file_.get(); }
+  /// Flushes and closes; errors are agreed across ranks.
+  void close();
+
+  bool exists(const std::string& object) const;
+  /// Shape of a numeric dataset; Error when missing or not numeric.
+  Dims shape(const std::string& dataset) const;
+
+  /// Root-level (or object-level with `object`) attributes. Writers are
+  /// collective and every rank must pass the same value.
+  void write_attribute(const std::string& name, const std::string& value,
+                       const std::string& object = "/");
+  void write_attribute(const std::string& name, double value, const std::string& object = "/");
+  void write_attribute(const std::string& name, long value, const std::string& object = "/");
+  std::string read_string_attribute(const std::string& name, const std::string& object = "/") const;
+  double read_number_attribute(const std::string& name, const std::string& object = "/") const;
+  bool has_attribute(const std::string& name, const std::string& object = "/") const;
+
+  /// Writes a small dataset held identically on every rank (rank 0 writes).
+  /// `dims` gives the shape of `data` (row-major).
+  void write_replicated(const std::string& dataset, const Dims& dims, const double* data);
+  void write_replicated(const std::string& dataset, const Dims& dims, const long* data);
+  /// Reads a whole small dataset onto every rank, converted to double.
+  std::vector<double> read_replicated(const std::string& dataset) const;
+
+  /// Creates the groups on the way to `dataset` ("/a/b/c" creates /a and /a/b).
+  void make_parents(const std::string& dataset);
+
+ private:
+  File(MPI_Comm comm, std::string path, Handle file)
+      : comm_(comm), path_(std::move(path)), file_(std::move(file)) {}
+  MPI_Comm comm_;
+  std::string path_;
+  Handle file_;
+};
+
+/// A dataset transfer property list for collective MPI-IO.
+Handle collective_transfer();
+
+/// Throws Error(what) when an HDF5 call returned a negative status.
+hid_t checked(hid_t status, const std::string& what);
+
+}  // namespace nmfx::io

@@ -1,0 +1,34 @@
+#pragma once
+// Distributed matrices and factors in HDF5 files. Every rank reads or writes
+// only its own block-cyclic pieces, collectively: a rank's indices along one
+// dimension are one regular hyperslab plus the trailing partial block, so a
+// rank's selection is at most four hyperslabs whatever the matrix size.
+#include <string>
+
+#include "nmfx/dist/block_cyclic.hpp"
+#include "nmfx/io/hdf5.hpp"
+
+namespace nmfx::io {
+
+/// Reads the 2-D numeric dataset `dataset` (stored [rows][cols], any numeric
+/// type, converted to double) into a block-cyclic matrix on `grid`.
+dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
+                             int row_block, int col_block);
+
+/// Writes a block-cyclic matrix as a [rows][cols] float64 dataset.
+void write_matrix(File& file, const std::string& dataset, const dist::DistMatrix& x);
+
+/// How a factor lies in a file: W as [m][k] (one row per sample), H as [k][n]
+/// (one row per atom).
+enum class FactorLayout { index_major, component_major };
+
+/// Writes a factor. Its copies along the other grid dimension are identical,
+/// so only ranks with `is_writer` (one copy of each index) select data.
+void write_factor(File& file, const std::string& dataset, const dist::Factor& f, bool is_writer,
+                  FactorLayout layout);
+
+/// Reads a factor of `map` (every copy reads its own indices).
+dist::Factor read_factor(const File& file, const std::string& dataset, int k,
+                         const dist::BlockCyclic1D& map, FactorLayout layout);
+
+}  // namespace nmfx::io

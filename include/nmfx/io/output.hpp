@@ -1,0 +1,33 @@
+#pragma once
+// Results are written under a temporary name beside their final path and
+// renamed into place only when complete, so a failed or killed run never
+// leaves a truncated file where a good one was.
+#include <mpi.h>
+
+#include <string>
+
+namespace nmfx::io {
+
+class AtomicOutput {
+ public:
+  /// Collective. Error (on every rank) when `path` is a folder or its folder
+  /// is missing or not writable; nothing is created then.
+  AtomicOutput(MPI_Comm comm, std::string path);
+  /// Removes the temporary file unless commit() succeeded.
+  ~AtomicOutput();
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+
+  /// Where to write until commit().
+  const std::string& temporary_path() const { return temporary_; }
+  const std::string& path() const { return path_; }
+  /// Collective: moves the finished temporary file over `path`.
+  void commit();
+
+ private:
+  MPI_Comm comm_;
+  std::string path_, temporary_;
+  bool committed_ = false;
+};
+
+}  // namespace nmfx::io

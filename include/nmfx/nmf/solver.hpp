@@ -1,0 +1,48 @@
+#pragma once
+// The one alternating-update skeleton every NMF algorithm runs on. It owns
+// the distributed products (X H^T, W^T X, the Gram matrices) and the error,
+// and delegates each half-step to an UpdateRule. Per iteration: two GEMMs
+// with X, two k x k Gram matrices; the error comes from those products
+// (||X - WH||^2 = ||X||^2 - 2<W^T X, H> + <W^T W, H H^T>), never from WH.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nmfx/dist/block_cyclic.hpp"
+#include "nmfx/nmf/rules.hpp"
+
+namespace nmfx::nmf {
+
+struct StopCriteria {
+  long max_iterations = 100;
+  /// Stop when the relative decrease of the error over one iteration falls
+  /// below this (0: never).
+  double tolerance = 0;
+  /// Stop after this many seconds (0: no limit).
+  double time_limit = 0;
+};
+
+/// One row of the training history (iteration 0 is the initial point).
+struct Record {
+  long iteration = 0;
+  double seconds = 0;    // wall time since the solve started
+  double rel_error = 0;  // ||X - WH||^2 / ||X||^2
+};
+
+struct SolveResult {
+  std::vector<Record> history;
+  std::string stop_reason;  // "max_iter", "tol" or "time_limit"
+  long iterations = 0;
+};
+
+/// Called on every rank after every iteration (and for the initial point).
+using Observer = std::function<void(const Record&)>;
+
+/// Runs the alternating updates on `x` (block-cyclic on `grid`, with squared
+/// Frobenius norm `x_norm2`) from the initial `w` (X's rows) and `h` (X's
+/// columns). Collective; every rank stops at the same iteration.
+SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
+                  dist::Factor& w, dist::Factor& h, UpdateRule& rule, const StopCriteria& stop,
+                  const Observer& observer = {});
+
+}  // namespace nmfx::nmf

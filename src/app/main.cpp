@@ -1,0 +1,103 @@
+// The nmfx command line: parses flags into a config and calls the runner.
+#include <omp.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "nmfx/core/error.hpp"
+#include "nmfx/core/mpi.hpp"
+#include "nmfx/runner/data.hpp"
+#include "nmfx/runner/fit.hpp"
+
+namespace {
+
+std::string join(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nmfx::MpiEnvironment mpi(argc, argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const bool root = rank == 0;
+
+  CLI::App app{"nmfx: distributed non-negative matrix factorization and its low-rank bias"};
+  app.set_version_flag("--version", std::string("nmfx ") + NMFX_VERSION);
+  app.require_subcommand(1);
+
+  nmfx::runner::FitConfig fit;
+  auto* fit_cmd = app.add_subcommand("fit", "Factorize X ~ W H (run under mpirun)");
+  fit_cmd->add_option("data", fit.data_path, "dataset file (HDF5)")->required();
+  fit_cmd->add_option("-o,--output", fit.output_path, "run file to write (HDF5)")->required();
+  fit_cmd->add_option("-k,--rank", fit.rank, "factorization rank k")->required();
+  fit_cmd->add_option("--algo", fit.algorithm, "update rule: mu | hals")->capture_default_str();
+  fit_cmd->add_option("--max-iter", fit.max_iterations, "iterations at most")->capture_default_str();
+  fit_cmd->add_option("--tol", fit.tolerance,
+                      "stop when rel_error decreases by less than this fraction (0: off)")
+      ->capture_default_str();
+  fit_cmd->add_option("--time-limit", fit.time_limit, "stop after S seconds (0: off)")
+      ->capture_default_str();
+  fit_cmd->add_option("--seed", fit.seed, "random seed")->capture_default_str();
+  fit_cmd->add_option("--grid", fit.grid, "process grid PRxPC (default: chosen from the shape)");
+  fit_cmd->add_option("--block", fit.block, "block-cyclic block size (default 64)");
+  fit_cmd->add_option("--dataset", fit.dataset, "matrix inside the data file")->capture_default_str();
+  fit_cmd->add_option("--progress", fit.progress_every, "progress line every N iterations (0: off)")
+      ->capture_default_str();
+
+  nmfx::runner::SynthConfig synth;
+  auto* synth_cmd = app.add_subcommand("synth", "Make a synthetic low-rank + noise dataset");
+  synth_cmd->add_option("--rows", synth.rows, "m")->required();
+  synth_cmd->add_option("--cols", synth.cols, "n")->required();
+  synth_cmd->add_option("--rank", synth.rank, "true rank r")->required();
+  synth_cmd->add_option("--noise", synth.noise, "noise level")->capture_default_str();
+  synth_cmd->add_option("--seed", synth.seed, "random seed")->capture_default_str();
+  synth_cmd->add_option("-o,--output", synth.output_path, "dataset file to write")->required();
+
+  nmfx::runner::ImportConfig import;
+  auto* import_cmd = app.add_subcommand("import", "Import images into a dataset file");
+  import_cmd->add_option("--format", import.format, "input format: idx")->capture_default_str();
+  import_cmd->add_option("images", import.images_path, "IDX images file (.gz or raw)")->required();
+  import_cmd->add_option("--labels", import.labels_path, "IDX labels file (.gz or raw)");
+  import_cmd->add_option("-o,--output", import.output_path, "dataset file to write")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (root) return app.exit(e);
+    return e.get_exit_code();
+  }
+
+  try {
+    if (fit_cmd->parsed()) {
+      fit.command_line = join(argc, argv);
+      if (root) {
+        int ranks = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        std::printf("nmfx %s: %d rank%s x %d thread%s\n", NMFX_VERSION, ranks,
+                    ranks > 1 ? "s" : "", omp_get_max_threads(),
+                    omp_get_max_threads() > 1 ? "s" : "");
+      }
+      nmfx::runner::run_fit(MPI_COMM_WORLD, fit, root);
+    } else if (synth_cmd->parsed()) {
+      nmfx::runner::run_synth(MPI_COMM_WORLD, synth, root);
+    } else if (import_cmd->parsed()) {
+      nmfx::runner::run_import(MPI_COMM_WORLD, import, root);
+    }
+  } catch (const nmfx::Error& e) {
+    if (e.collective()) {
+      if (root) std::fprintf(stderr, "nmfx: error: %s\n", e.what());
+      return 1;
+    }
+    std::fprintf(stderr, "nmfx: error (rank %d): %s\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nmfx: internal error (rank %d): %s\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  return 0;
+}

@@ -1,0 +1,246 @@
+#include "nmfx/io/hdf5.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "nmfx/core/error.hpp"
+
+namespace nmfx::io {
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    reset();
+    id_ = o.id_;
+    closer_ = o.closer_;
+    o.id_ = -1;
+  }
+  return *this;
+}
+
+void Handle::reset() {
+  if (id_ >= 0 && closer_) closer_(id_);
+  id_ = -1;
+}
+
+hid_t checked(hid_t status, const std::string& what) {
+  if (status < 0) throw Error(what);
+  return status;
+}
+
+namespace {
+
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+Handle mpio_access(MPI_Comm comm) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  checked(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), "cannot set up MPI-IO");
+  return fapl;
+}
+
+std::string describe_unreadable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return "'" + path + "' does not exist";
+  if (fs::is_directory(path, ec)) return "'" + path + "' is a directory, not an HDF5 file";
+  if (access(path.c_str(), R_OK) != 0) return "'" + path + "' is not readable";
+  if (H5Fis_hdf5(path.c_str()) <= 0) return "'" + path + "' is not an HDF5 file (or it is corrupt)";
+  return "";
+}
+
+Handle open_attribute(hid_t file, const std::string& object, const std::string& name) {
+  const std::string what = "attribute '" + name + "' on '" + object + "'";
+  if (H5Aexists_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
+    throw Error(what + " is missing");
+  return Handle(checked(H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT,
+                                        H5P_DEFAULT),
+                        "cannot open " + what),
+                H5Aclose);
+}
+
+Handle create_attribute(hid_t file, const std::string& object, const std::string& name,
+                        hid_t type) {
+  if (H5Aexists_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT) > 0)
+    H5Adelete_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  return Handle(checked(H5Acreate_by_name(file, object.c_str(), name.c_str(), type, space.get(),
+                                          H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                        "cannot create attribute '" + name + "'"),
+                H5Aclose);
+}
+
+template <class T>
+void write_small(File& file, const std::string& dataset, const Dims& dims, const T* data,
+                 hid_t mem_type, hid_t file_type) {
+  file.make_parents(dataset);
+  Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle set(checked(H5Dcreate2(file.id(), dataset.c_str(), file_type, space.get(), H5P_DEFAULT,
+                                H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create dataset " + dataset + " in '" + file.path() + "'"),
+             H5Dclose);
+  int rank = 0;
+  MPI_Comm_rank(file.comm(), &rank);
+  Handle mem(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle fsel(H5Scopy(space.get()), H5Sclose);
+  if (rank != 0) {
+    H5Sselect_none(mem.get());
+    H5Sselect_none(fsel.get());
+  }
+  Handle xfer = collective_transfer();
+  checked(H5Dwrite(set.get(), mem_type, mem.get(), fsel.get(), xfer.get(), data),
+          "cannot write dataset " + dataset + " in '" + file.path() + "'");
+}
+
+}  // namespace
+
+Handle collective_transfer() {
+  Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
+  return dxpl;
+}
+
+File File::open_read(MPI_Comm comm, const std::string& path) {
+  silence_hdf5();
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  agree(comm, rank == 0 ? describe_unreadable(path) : "");
+  Handle fapl = mpio_access(comm);
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+  agree(comm, id < 0 ? "cannot open '" + path + "' as HDF5 (corrupt file?)" : "");
+  return File(comm, path, Handle(id, H5Fclose));
+}
+
+File File::create(MPI_Comm comm, const std::string& path) {
+  silence_hdf5();
+  Handle fapl = mpio_access(comm);
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  agree(comm, id < 0 ? "cannot create '" + path + "'" : "");
+  return File(comm, path, Handle(id, H5Fclose));
+}
+
+void File::close() {
+  if (!file_.valid()) return;
+  const herr_t status = H5Fclose(file_.get());
+  // The identifier is gone whatever the status; forget it without closing twice.
+  file_ = Handle();
+  agree(comm_, status < 0 ? "cannot finish writing '" + path_ + "'" : "");
+}
+
+bool File::exists(const std::string& object) const {
+  // Walk the path so that a missing intermediate group is not an error.
+  std::string prefix;
+  std::size_t pos = 1;
+  while (pos <= object.size()) {
+    const auto next = object.find('/', pos);
+    prefix = object.substr(0, next);
+    if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  return !prefix.empty();
+}
+
+Dims File::shape(const std::string& dataset) const {
+  if (!exists(dataset)) throw Error("'" + path_ + "' has no dataset " + dataset);
+  H5O_info_t info;
+  if (H5Oget_info_by_name(id(), dataset.c_str(), &info, H5P_DEFAULT) < 0 ||
+      info.type != H5O_TYPE_DATASET)
+    throw Error(dataset + " in '" + path_ + "' is not a dataset");
+  Handle set(checked(H5Dopen2(id(), dataset.c_str(), H5P_DEFAULT), "cannot open " + dataset),
+             H5Dclose);
+  Handle type(H5Dget_type(set.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+    throw Error(dataset + " in '" + path_ + "' is not numeric");
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  Dims dims(std::size_t(rank > 0 ? rank : 0));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+void File::write_attribute(const std::string& name, const std::string& value,
+                           const std::string& object) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  Handle attr = create_attribute(id(), object, name, type.get());
+  std::string padded = value;
+  padded.resize(value.empty() ? 1 : value.size(), '\0');
+  checked(H5Awrite(attr.get(), type.get(), padded.data()), "cannot write attribute " + name);
+}
+
+void File::write_attribute(const std::string& name, double value, const std::string& object) {
+  Handle attr = create_attribute(id(), object, name, H5T_IEEE_F64LE);
+  checked(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), "cannot write attribute " + name);
+}
+
+void File::write_attribute(const std::string& name, long value, const std::string& object) {
+  Handle attr = create_attribute(id(), object, name, H5T_STD_I64LE);
+  checked(H5Awrite(attr.get(), H5T_NATIVE_LONG, &value), "cannot write attribute " + name);
+}
+
+bool File::has_attribute(const std::string& name, const std::string& object) const {
+  return H5Aexists_by_name(id(), object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::string File::read_string_attribute(const std::string& name, const std::string& object) const {
+  Handle attr = open_attribute(id(), object, name);
+  Handle type(H5Aget_type(attr.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw Error("attribute '" + name + "' in '" + path_ + "' is not a string");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* text = nullptr;
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    checked(H5Aread(attr.get(), mem.get(), &text), "cannot read attribute " + name);
+    std::string value = text ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  std::string value(H5Tget_size(type.get()), '\0');
+  checked(H5Aread(attr.get(), type.get(), value.data()), "cannot read attribute " + name);
+  return value.substr(0, value.find('\0'));
+}
+
+double File::read_number_attribute(const std::string& name, const std::string& object) const {
+  Handle attr = open_attribute(id(), object, name);
+  double value = 0;
+  checked(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value),
+          "attribute '" + name + "' in '" + path_ + "' is not a number");
+  return value;
+}
+
+void File::make_parents(const std::string& dataset) {
+  std::size_t pos = 1;
+  while ((pos = dataset.find('/', pos)) != std::string::npos) {
+    const std::string group = dataset.substr(0, pos);
+    if (H5Lexists(id(), group.c_str(), H5P_DEFAULT) <= 0)
+      Handle(checked(H5Gcreate2(id(), group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create group " + group),
+             H5Gclose);
+    ++pos;
+  }
+}
+
+void File::write_replicated(const std::string& dataset, const Dims& dims, const double* data) {
+  write_small(*this, dataset, dims, data, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE);
+}
+
+void File::write_replicated(const std::string& dataset, const Dims& dims, const long* data) {
+  write_small(*this, dataset, dims, data, H5T_NATIVE_LONG, H5T_STD_I64LE);
+}
+
+std::vector<double> File::read_replicated(const std::string& dataset) const {
+  Dims dims = shape(dataset);
+  hsize_t count = 1;
+  for (auto d : dims) count *= d;
+  std::vector<double> out(count);
+  Handle set(H5Dopen2(id(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle xfer = collective_transfer();
+  checked(H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, xfer.get(), out.data()),
+          "cannot read " + dataset + " from '" + path_ + "'");
+  return out;
+}
+
+}  // namespace nmfx::io

@@ -1,0 +1,60 @@
+#include "nmfx/la/blas.hpp"
+
+#include <climits>
+#include <string>
+
+#include "nmfx/core/error.hpp"
+#include "prototypes.hpp"
+
+namespace nmfx::la {
+namespace {
+
+int narrow(long value, const char* what) {
+  if (value < 0 || value > INT_MAX)
+    throw Error(std::string(what) + " = " + std::to_string(value) + " does not fit a BLAS integer");
+  return static_cast<int>(value);
+}
+
+const char* letter(Op op) { return op == Op::none ? "N" : "T"; }
+
+}  // namespace
+
+void gemm(Op op_a, Op op_b, long m, long n, long k, double alpha, const double* a, long lda,
+          const double* b, long ldb, double beta, double* c, long ldc) {
+  if (m == 0 || n == 0) return;
+  const int mi = narrow(m, "m"), ni = narrow(n, "n"), ki = narrow(k, "k");
+  const int la = narrow(lda < 1 ? 1 : lda, "lda"), lb = narrow(ldb < 1 ? 1 : ldb, "ldb");
+  const int lc = narrow(ldc < 1 ? 1 : ldc, "ldc");
+  dgemm_(letter(op_a), letter(op_b), &mi, &ni, &ki, &alpha, a, &la, b, &lb, &beta, c, &lc, 1, 1);
+}
+
+void gram(long n, long k, const double* a, long lda, double* c) {
+  const int ni = narrow(n, "n"), ki = narrow(k, "k"), la = narrow(lda < 1 ? 1 : lda, "lda");
+  const double one = 1.0, zero = 0.0;
+  if (ki == 0) {
+    for (long i = 0; i < n * n; ++i) c[i] = 0.0;
+    return;
+  }
+  dsyrk_("U", "N", &ni, &ki, &one, a, &la, &zero, c, &ni, 1, 1);
+  for (long j = 0; j < n; ++j)
+    for (long i = j + 1; i < n; ++i) c[j * n + i] = c[i * n + j];
+}
+
+long numroc(long global_size, int block, int proc, int procs) {
+  const int n = narrow(global_size, "global size"), zero = 0;
+  return numroc_(&n, &block, &proc, &zero, &procs);
+}
+
+std::array<int, 9> descriptor(const dist::DistMatrix& matrix, const ProcessGrid& grid) {
+  std::array<int, 9> desc{};
+  const int m = narrow(matrix.rows.global_size(), "global rows");
+  const int n = narrow(matrix.cols.global_size(), "global columns");
+  const int mb = matrix.rows.block(), nb = matrix.cols.block(), zero = 0;
+  const int ctxt = grid.blacs_context(), lld = matrix.leading_dim();
+  int info = 0;
+  descinit_(desc.data(), &m, &n, &mb, &nb, &zero, &zero, &ctxt, &lld, &info);
+  if (info != 0) throw Error("descinit failed with info " + std::to_string(info));
+  return desc;
+}
+
+}  // namespace nmfx::la

@@ -1,0 +1,64 @@
+#include "nmfx/nmf/solver.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+
+#include "nmfx/la/products.hpp"
+
+namespace nmfx::nmf {
+
+SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
+                  dist::Factor& w, dist::Factor& h, UpdateRule& rule, const StopCriteria& stop,
+                  const Observer& observer) {
+  const int k = w.k;
+  dist::Factor xht(k, w.map), wtx(k, h.map);
+  std::vector<double> gram_w(std::size_t(k) * k), gram_h(gram_w.size());
+  const double start = MPI_Wtime();
+  const double norm2 = x_norm2 > 0 ? x_norm2 : 1.0;
+
+  // Everything the stop test reads is made identical on every rank (a MAX
+  // all-reduce), so all ranks leave the loop together.
+  // Needs wtx = W^T X and gram_w = W^T W of the current W; computes H H^T,
+  // which the next W update reuses.
+  auto record = [&](long iteration) {
+    la::gram(grid.row_comm(), h, gram_h.data());
+    double model2 = 0;
+    for (std::size_t i = 0; i < gram_w.size(); ++i) model2 += gram_w[i] * gram_h[i];
+    const double cross = la::dot(grid.row_comm(), wtx, h);
+    double shared[2] = {MPI_Wtime() - start, std::max(0.0, x_norm2 - 2 * cross + model2) / norm2};
+    MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid.comm());
+    Record r{iteration, shared[0], shared[1]};
+    if (observer) observer(r);
+    return r;
+  };
+
+  SolveResult result;
+  la::gram(grid.col_comm(), w, gram_w.data());
+  la::wtx(grid, x, w, wtx);
+  result.history.push_back(record(0));
+  result.stop_reason = "max_iter";
+  for (long it = 1; it <= stop.max_iterations; ++it) {
+    la::xht(grid, x, h, xht);
+    rule.update(w, xht, gram_h.data());
+    la::gram(grid.col_comm(), w, gram_w.data());
+    la::wtx(grid, x, w, wtx);
+    rule.update(h, wtx, gram_w.data());
+    result.history.push_back(record(it));
+    result.iterations = it;
+    const Record& now = result.history.back();
+    const Record& before = result.history[result.history.size() - 2];
+    if (stop.tolerance > 0 && before.rel_error > 0 &&
+        (before.rel_error - now.rel_error) / before.rel_error < stop.tolerance) {
+      result.stop_reason = "tol";
+      break;
+    }
+    if (stop.time_limit > 0 && now.seconds >= stop.time_limit && it < stop.max_iterations) {
+      result.stop_reason = "time_limit";
+      break;
+    }
+  }
+  return result;
+}
+
+}  // namespace nmfx::nmf

@@ -1,0 +1,171 @@
+#include "nmfx/runner/fit.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "nmfx/core/error.hpp"
+#include "nmfx/io/matrix_io.hpp"
+#include "nmfx/io/output.hpp"
+#include "nmfx/nmf/init.hpp"
+#include "nmfx/nmf/solver.hpp"
+
+namespace nmfx::runner {
+namespace {
+
+/// Collective: Error unless every entry of X is finite and non-negative; the
+/// message names the first offending entry by global (row, column).
+void require_nonnegative_finite(const ProcessGrid& grid, const dist::DistMatrix& x,
+                                const std::string& what) {
+  const long lr = x.local_rows(), lc = x.local_cols(), n = x.cols.global_size();
+  // counts of NaN, infinite and negative entries, and the first one's index
+  double counts[3] = {0, 0, 0};
+  long first[3] = {-1, -1, -1};
+  for (long j = 0; j < lc; ++j)
+    for (long i = 0; i < lr; ++i) {
+      const double v = x.at(i, j);
+      const int kind = std::isnan(v) ? 0 : std::isinf(v) ? 1 : v < 0 ? 2 : -1;
+      if (kind < 0) continue;
+      counts[kind] += 1;
+      const long global = x.rows.to_global(i) * n + x.cols.to_global(j);
+      if (first[kind] < 0 || global < first[kind]) first[kind] = global;
+    }
+  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_DOUBLE, MPI_SUM, grid.comm());
+  for (long& f : first)
+    if (f < 0) f = std::numeric_limits<long>::max();
+  MPI_Allreduce(MPI_IN_PLACE, first, 3, MPI_LONG, MPI_MIN, grid.comm());
+  static const char* names[3] = {"NaN", "infinite", "negative"};
+  for (int kind = 0; kind < 3; ++kind)
+    if (counts[kind] > 0)
+      throw Error(what + " has " + std::to_string(long(counts[kind])) + " " + names[kind] +
+                  " entr" + (counts[kind] > 1 ? "ies" : "y") + " (first at row " +
+                  std::to_string(first[kind] / n) + ", column " + std::to_string(first[kind] % n) +
+                  "); NMF needs finite, non-negative data");
+}
+
+void check_config(const FitConfig& c) {
+  if (c.rank < 1) throw Error("--rank must be at least 1 (got " + std::to_string(c.rank) + ")");
+  if (c.max_iterations < 0) throw Error("--max-iter must be >= 0");
+  if (c.tolerance < 0 || c.time_limit < 0) throw Error("--tol and --time-limit must be >= 0");
+  if (c.block < 0) throw Error("--block must be positive");
+  nmf::make_rule(c.algorithm);  // validates the name
+  std::error_code ec;
+  if (std::filesystem::equivalent(c.data_path, c.output_path, ec))
+    throw Error("the output '" + c.output_path + "' is the input file; choose another name");
+}
+
+void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig& config,
+               const dist::Factor& w, const dist::Factor& h, const nmf::SolveResult& result) {
+  io::File out = io::File::create(grid.comm(), path);
+  io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
+  io::write_factor(out, "/H", h, grid.my_row() == 0, io::FactorLayout::component_major);
+  const hsize_t n = result.history.size();
+  std::vector<long> iteration;
+  std::vector<double> seconds, rel_error, rel_residual;
+  for (const auto& r : result.history) {
+    iteration.push_back(r.iteration);
+    seconds.push_back(r.seconds);
+    rel_error.push_back(r.rel_error);
+    rel_residual.push_back(std::sqrt(r.rel_error));
+  }
+  out.write_replicated("/history/iteration", {n}, iteration.data());
+  out.write_replicated("/history/seconds", {n}, seconds.data());
+  out.write_replicated("/history/rel_error", {n}, rel_error.data());
+  out.write_replicated("/history/rel_residual", {n}, rel_residual.data());
+  out.write_attribute("algorithm", config.algorithm);
+  out.write_attribute("rank", long(config.rank));
+  out.write_attribute("seed", long(config.seed));
+  out.write_attribute("grid", grid.shape().str());
+  out.write_attribute("block", long(w.map.block()));
+  out.write_attribute("iterations", result.iterations);
+  out.write_attribute("stop_reason", result.stop_reason);
+  out.write_attribute("max_iter", config.max_iterations);
+  out.write_attribute("tol", config.tolerance);
+  out.write_attribute("time_limit", config.time_limit);
+  out.write_attribute("data", config.data_path);
+  out.write_attribute("dataset", config.dataset);
+  out.write_attribute("init", std::string("random"));
+  out.write_attribute("command_line", config.command_line);
+  out.write_attribute("version", std::string(NMFX_VERSION));
+  out.close();
+}
+
+}  // namespace
+
+FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
+  collectively(comm, [&] { check_config(config); });
+  io::AtomicOutput output(comm, config.output_path);
+  io::File data = io::File::open_read(comm, config.data_path);
+
+  io::Dims dims;
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  GridShape shape;
+  collectively(comm, [&] {
+    dims = data.shape(config.dataset);
+    if (dims.size() != 2)
+      throw Error(config.dataset + " in '" + config.data_path + "' is " +
+                  std::to_string(dims.size()) + "-D; nmfx needs a 2-D matrix (samples x features)");
+    const long m = long(dims[0]), n = long(dims[1]);
+    if (config.rank > std::min(m, n))
+      throw Error("--rank " + std::to_string(config.rank) + " is impossible for a " +
+                  std::to_string(m) + "x" + std::to_string(n) + " matrix (at most " +
+                  std::to_string(std::min(m, n)) + ")");
+    shape = config.grid.empty() ? choose_grid(size, m, n) : parse_grid(config.grid);
+    if (shape.rows * shape.cols != size)
+      throw Error("--grid " + shape.str() + " needs " + std::to_string(shape.rows * shape.cols) +
+                  " ranks but mpirun started " + std::to_string(size));
+  });
+  const ProcessGrid grid(comm, shape);
+  const int block = config.block > 0 ? config.block : dist::default_block;
+  const std::string what = config.dataset + " in '" + config.data_path + "'";
+
+  const double read_start = MPI_Wtime();
+  dist::DistMatrix x = io::read_matrix(data, config.dataset, grid, block, block);
+  data.close();
+  require_nonnegative_finite(grid, x, what);
+  double sums[2] = {0, 0};  // sum and sum of squares
+  for (double v : x.local) {
+    sums[0] += v;
+    sums[1] += v * v;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, grid.comm());
+  const long m = x.rows.global_size(), n = x.cols.global_size();
+  if (!(sums[1] > 0)) throw Error(what + " is all zeros; there is nothing to factorize");
+  if (verbose)
+    std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, k=%d, grid %s, block %d, %d rank%s\n",
+                what.c_str(), m, n, MPI_Wtime() - read_start, config.algorithm.c_str(), config.rank,
+                shape.str().c_str(), block, size, size > 1 ? "s" : "");
+
+  dist::Factor w(config.rank, x.rows), h(config.rank, x.cols);
+  nmf::random_init(config.seed, sums[0] / (double(m) * double(n)), w, h);
+  auto rule = nmf::make_rule(config.algorithm);
+  nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
+  auto progress = [&](const nmf::Record& r) {
+    if (!verbose || config.progress_every <= 0) return;
+    if (r.iteration % config.progress_every == 0 || r.iteration == config.max_iterations)
+      std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s\n", r.iteration,
+                  r.rel_error, std::sqrt(r.rel_error), r.seconds);
+    std::fflush(stdout);
+  };
+  const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule, stop, progress);
+
+  write_run(output.temporary_path(), grid, config, w, h, result);
+  output.commit();
+
+  FitSummary s;
+  s.iterations = result.iterations;
+  s.rel_error = result.history.back().rel_error;
+  s.seconds = result.history.back().seconds;
+  s.seconds_per_iteration = result.iterations > 0 ? s.seconds / result.iterations : 0;
+  s.stop_reason = result.stop_reason;
+  s.grid = shape.str();
+  if (verbose)
+    std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, "
+                "%.4f s/iteration; wrote %s\n",
+                s.iterations, s.stop_reason.c_str(), s.rel_error, std::sqrt(s.rel_error),
+                s.seconds_per_iteration, config.output_path.c_str());
+  return s;
+}
+
+}  // namespace nmfx::runner

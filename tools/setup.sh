@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything nmfx needs on Debian bookworm. Non-interactive and
+# idempotent: packages already present are skipped without touching apt.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ca-certificates
+  openmpi-bin libopenmpi-dev libscalapack-openmpi-dev libopenblas-dev
+  libhdf5-openmpi-dev hdf5-tools zlib1g-dev catch2 libcli11-dev
+  python3-h5py python3-numpy
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
