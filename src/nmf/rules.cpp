@@ -29,22 +29,33 @@ class Hals final : public UpdateRule {
  public:
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
     const long k = f.k, count = f.local_count();
-    // Each index's k coefficients form an independent problem: sweep the
-    // components of one index while its k-vector and G stay in cache.
+    // The gradient residual R = C - G F for all indices at once (one GEMM);
+    // then each index's k-vector is an independent problem, swept component
+    // by component while it and G stay in cache. A change d of F_j costs one
+    // axpy R -= d G_j, and none when the component stays at 0 (common: NMF
+    // factors are sparse).
+    residual_ = cross.local;
+    la::gemm(la::Op::none, la::Op::none, k, count, k, -1.0, gram, k, f.local.data(), k, 1.0,
+             residual_.data(), k);
 #pragma omp parallel for schedule(static)
     for (long c = 0; c < count; ++c) {
       double* x = f.vector(c);
-      const double* b = cross.vector(c);
+      double* r = residual_.data() + c * k;
       for (long j = 0; j < k; ++j) {
         const double* g = gram + j * k;  // column j (= row j: G is symmetric)
         if (!(g[j] > 0)) continue;
-        double gx = 0;
-#pragma omp simd reduction(+ : gx)
-        for (long l = 0; l < k; ++l) gx += g[l] * x[l];
-        x[j] = std::max(0.0, x[j] + (b[j] - gx) / g[j]);
+        const double updated = std::max(0.0, x[j] + r[j] / g[j]);
+        const double delta = updated - x[j];
+        if (delta == 0) continue;
+        x[j] = updated;
+#pragma omp simd
+        for (long l = 0; l < k; ++l) r[l] -= delta * g[l];
       }
     }
   }
+
+ private:
+  std::vector<double> residual_;
 };
 
 }  // namespace
