@@ -106,7 +106,7 @@ File File::open_read(MPI_Comm comm, const std::string& path) {
   agree(comm, rank == 0 ? describe_unreadable(path) : "");
   Handle fapl = mpio_access(comm);
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
-  agree(comm, id < 0 ? "cannot open '" + path + "' as HDF5 (corrupt file?)" : "");
+  agree(comm, id < 0 ? "'" + path + "' is not an HDF5 file (or it is corrupt)" : "");
   return File(comm, path, Handle(id, H5Fclose));
 }
 
@@ -161,13 +161,13 @@ Dims File::shape(const std::string& dataset) const {
 
 void File::write_attribute(const std::string& name, const std::string& value,
                            const std::string& object) {
+  // Variable-length UTF-8: h5py reads it as str, h5dump prints it plainly.
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
-  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
   Handle attr = create_attribute(id(), object, name, type.get());
-  std::string padded = value;
-  padded.resize(value.empty() ? 1 : value.size(), '\0');
-  checked(H5Awrite(attr.get(), type.get(), padded.data()), "cannot write attribute " + name);
+  const char* text = value.c_str();
+  checked(H5Awrite(attr.get(), type.get(), &text), "cannot write attribute " + name);
 }
 
 void File::write_attribute(const std::string& name, double value, const std::string& object) {
@@ -191,9 +191,7 @@ std::string File::read_string_attribute(const std::string& name, const std::stri
     throw Error("attribute '" + name + "' in '" + path_ + "' is not a string");
   if (H5Tis_variable_str(type.get()) > 0) {
     char* text = nullptr;
-    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mem.get(), H5T_VARIABLE);
-    checked(H5Aread(attr.get(), mem.get(), &text), "cannot read attribute " + name);
+    checked(H5Aread(attr.get(), type.get(), &text), "cannot read attribute " + name);
     std::string value = text ? text : "";
     H5free_memory(text);
     return value;

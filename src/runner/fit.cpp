@@ -40,7 +40,8 @@ void require_nonnegative_finite(const ProcessGrid& grid, const dist::DistMatrix&
       throw Error(what + " has " + std::to_string(long(counts[kind])) + " " + names[kind] +
                   " entr" + (counts[kind] > 1 ? "ies" : "y") + " (first at row " +
                   std::to_string(first[kind] / n) + ", column " + std::to_string(first[kind] % n) +
-                  "); NMF needs finite, non-negative data");
+                  "); NMF needs finite, non-negative data",
+                  true);  // from all-reduced counts: every rank throws it
 }
 
 void check_config(const FitConfig& c) {
@@ -131,7 +132,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   }
   MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, grid.comm());
   const long m = x.rows.global_size(), n = x.cols.global_size();
-  if (!(sums[1] > 0)) throw Error(what + " is all zeros; there is nothing to factorize");
+  if (!(sums[1] > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
   if (verbose)
     std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, k=%d, grid %s, block %d, %d rank%s\n",
                 what.c_str(), m, n, MPI_Wtime() - read_start, config.algorithm.c_str(), config.rank,

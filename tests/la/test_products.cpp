@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "nmfx/la/products.hpp"
+
+using namespace nmfx;
+
+namespace {
+
+void fill_factor(dist::Factor& f, std::uint64_t seed) {
+  for (long c = 0; c < f.local_count(); ++c)
+    for (int j = 0; j < f.k; ++j) f.vector(c)[j] = test::entry(f.map.to_global(c), j, seed);
+}
+
+struct Case {
+  long m, n;
+  int k, block;
+};
+
+}  // namespace
+
+TEST_CASE("distributed products equal serial ones on every grid and odd size", "[la]") {
+  // Odd sizes, blocks that do not divide them, and ranks that own nothing
+  // (3 rows on 4 process rows with block 2).
+  const Case cases[] = {{37, 23, 5, 4}, {3, 11, 2, 2}, {64, 64, 7, 64}, {50, 9, 3, 5}};
+  for (const Case& t : cases)
+    for (const GridShape shape : test::all_shapes(test::world_size())) {
+      ProcessGrid grid(MPI_COMM_WORLD, shape);
+      dist::DistMatrix x(grid, t.m, t.n, t.block, t.block);
+      test::fill(x);
+      dist::Factor w(t.k, x.rows), h(t.k, x.cols), xht(t.k, x.rows), wtx(t.k, x.cols);
+      fill_factor(w, 21);
+      fill_factor(h, 22);
+      la::xht(grid, x, h, xht);
+      la::wtx(grid, x, w, wtx);
+      std::vector<double> gw(std::size_t(t.k * t.k)), gh(gw.size());
+      la::gram(grid.col_comm(), w, gw.data());
+      la::gram(grid.row_comm(), h, gh.data());
+      const double d = la::dot(grid.row_comm(), wtx, h);
+
+      // Serial references from the global index functions.
+      std::vector<double> ref_xht(std::size_t(t.m * t.k), 0.0), ref_wtx(std::size_t(t.n * t.k), 0.0);
+      std::vector<double> ref_gw(gw.size(), 0.0), ref_gh(gh.size(), 0.0);
+      for (long i = 0; i < t.m; ++i)
+        for (long c = 0; c < t.n; ++c)
+          for (int j = 0; j < t.k; ++j) {
+            ref_xht[std::size_t(i * t.k + j)] += test::entry(i, c) * test::entry(c, j, 22);
+            ref_wtx[std::size_t(c * t.k + j)] += test::entry(i, j, 21) * test::entry(i, c);
+          }
+      double ref_dot = 0;
+      for (long c = 0; c < t.n; ++c)
+        for (int j = 0; j < t.k; ++j) ref_dot += ref_wtx[std::size_t(c * t.k + j)] * test::entry(c, j, 22);
+      for (int a = 0; a < t.k; ++a)
+        for (int b = 0; b < t.k; ++b) {
+          for (long i = 0; i < t.m; ++i) ref_gw[std::size_t(a * t.k + b)] += test::entry(i, a, 21) * test::entry(i, b, 21);
+          for (long c = 0; c < t.n; ++c) ref_gh[std::size_t(a * t.k + b)] += test::entry(c, a, 22) * test::entry(c, b, 22);
+        }
+
+      // Every replica must hold the full result for its indices.
+      const auto got_xht = test::gather(grid.col_comm().get(), xht, true);
+      const auto got_wtx = test::gather(grid.row_comm().get(), wtx, true);
+      INFO("m=" << t.m << " n=" << t.n << " k=" << t.k << " block=" << t.block << " grid " << shape.str());
+      CHECK(test::relative_difference(got_xht, ref_xht) < 1e-13);
+      CHECK(test::relative_difference(got_wtx, ref_wtx) < 1e-13);
+      CHECK(test::relative_difference(gw, ref_gw) < 1e-13);
+      CHECK(test::relative_difference(gh, ref_gh) < 1e-13);
+      CHECK(std::abs(d - ref_dot) < 1e-12 * std::abs(ref_dot));
+    }
+}

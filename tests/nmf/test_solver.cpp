@@ -1,0 +1,137 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "helpers.hpp"
+#include "nmfx/io/hdf5.hpp"
+#include "nmfx/nmf/init.hpp"
+#include "nmfx/nmf/solver.hpp"
+#include "nmfx/runner/data.hpp"
+#include "nmfx/runner/fit.hpp"
+
+using namespace nmfx;
+
+namespace {
+
+struct Fit {
+  std::vector<double> w, h;  // gathered: [m][k] and [n][k]
+  nmf::SolveResult result;
+};
+
+/// Fits the test matrix (m x n) on `comm` with the given grid shape.
+Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n, int k,
+        long iterations, int block = 4) {
+  ProcessGrid grid(comm, shape);
+  dist::DistMatrix x(grid, m, n, block, block);
+  test::fill(x);
+  double norm2 = 0, sum = 0;
+  for (double v : x.local) {
+    norm2 += v * v;
+    sum += v;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, &norm2, 1, MPI_DOUBLE, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm);
+  dist::Factor w(k, x.rows), h(k, x.cols);
+  nmf::random_init(2026, sum / double(m * n), w, h);
+  auto rule = nmf::make_rule(algo);
+  Fit out;
+  out.result = nmf::solve(grid, x, norm2, w, h, *rule, {iterations, 0, 0});
+  out.w = test::gather(grid.col_comm().get(), w, true);
+  out.h = test::gather(grid.row_comm().get(), h, true);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("MU and HALS never increase the objective", "[nmf]") {
+  for (const std::string algo : {"mu", "hals"})
+    for (const GridShape shape : test::all_shapes(test::world_size())) {
+      const Fit f = fit(MPI_COMM_WORLD, shape, algo, 60, 40, 5, 60);
+      const auto& hist = f.result.history;
+      REQUIRE(hist.size() == 61);
+      bool monotone = true;
+      for (std::size_t i = 1; i < hist.size(); ++i)
+        monotone = monotone && hist[i].rel_error <= hist[i - 1].rel_error * (1 + 1e-12);
+      INFO(algo << " on " << shape.str());
+      CHECK(monotone);
+      CHECK(hist.back().rel_error < 0.9 * hist.front().rel_error);
+    }
+}
+
+TEST_CASE("the same seed gives the same factors on every grid", "[nmf]") {
+  for (const std::string algo : {"mu", "hals"}) {
+    // Serial reference: one rank alone, 1x1 grid.
+    const Fit ref = fit(MPI_COMM_SELF, {1, 1}, algo, 45, 31, 6, 50);
+    for (const GridShape shape : test::all_shapes(test::world_size()))
+      for (int block : {2, 64}) {
+        const Fit got = fit(MPI_COMM_WORLD, shape, algo, 45, 31, 6, 50, block);
+        INFO(algo << " on " << shape.str() << " block " << block);
+        CHECK(test::relative_difference(got.w, ref.w) < 1e-10);
+        CHECK(test::relative_difference(got.h, ref.h) < 1e-10);
+        CHECK(got.result.iterations == 50);
+      }
+  }
+}
+
+TEST_CASE("dead components neither divide by zero nor raise the objective", "[nmf]") {
+  for (const std::string algo : {"mu", "hals"}) {
+    ProcessGrid grid(MPI_COMM_WORLD, choose_grid(test::world_size(), 30, 20));
+    dist::DistMatrix x(grid, 30, 20, 4, 4);
+    test::fill(x);
+    double norm2 = 0;
+    for (double v : x.local) norm2 += v * v;
+    MPI_Allreduce(MPI_IN_PLACE, &norm2, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    dist::Factor w(4, x.rows), h(4, x.cols);
+    nmf::random_init(1, 0.5, w, h);
+    for (long c = 0; c < w.local_count(); ++c) w.vector(c)[0] = 0;  // component 0 dead in W
+    for (long c = 0; c < h.local_count(); ++c) h.vector(c)[0] = 0;  // ... and in H
+    auto rule = nmf::make_rule(algo);
+    const auto result = nmf::solve(grid, x, norm2, w, h, *rule, {20, 0, 0});
+    bool finite = true;
+    for (double v : w.local) finite = finite && std::isfinite(v) && v >= 0;
+    for (double v : h.local) finite = finite && std::isfinite(v) && v >= 0;
+    INFO(algo);
+    CHECK(test::all_ranks(finite));
+    CHECK(result.history.back().rel_error <= result.history.front().rel_error);
+  }
+}
+
+TEST_CASE("stop criteria: tolerance and time limit agree on every rank", "[nmf]") {
+  const GridShape shape = choose_grid(test::world_size(), 40, 30);
+  ProcessGrid grid(MPI_COMM_WORLD, shape);
+  dist::DistMatrix x(grid, 40, 30, 4, 4);
+  test::fill(x);
+  double norm2 = 0;
+  for (double v : x.local) norm2 += v * v;
+  MPI_Allreduce(MPI_IN_PLACE, &norm2, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  auto rule = nmf::make_rule("mu");
+  dist::Factor w(3, x.rows), h(3, x.cols);
+  nmf::random_init(5, 0.5, w, h);
+  const auto by_tol = nmf::solve(grid, x, norm2, w, h, *rule, {100000, 1e-3, 0});
+  CHECK(by_tol.stop_reason == "tol");
+  CHECK(by_tol.iterations < 100000);
+  const auto by_time = nmf::solve(grid, x, norm2, w, h, *rule, {100000000, 0, 0.2});
+  CHECK(by_time.stop_reason == "time_limit");
+  CHECK(by_time.history.back().seconds >= 0.2);
+  long mine = by_time.iterations, most = 0;
+  MPI_Allreduce(&mine, &most, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+  CHECK(most == mine);
+}
+
+TEST_CASE("HALS recovers the seeds' exact rank-25 synthetic matrix", "[nmf]") {
+  // nmfx synth --rows 200 --cols 100 --rank 25 --noise 0 --seed 2026, then
+  // nmfx fit --rank 25 --algo hals --max-iter 2000.
+  const std::string data = test::temp_path("synth.h5"), run = test::temp_path("synth_run.h5");
+  runner::run_synth(MPI_COMM_WORLD, {200, 100, 25, 0.0, 2026, data}, false);
+  runner::FitConfig config;
+  config.data_path = data;
+  config.output_path = run;
+  config.rank = 25;
+  config.algorithm = "hals";
+  config.max_iterations = 2000;
+  const runner::FitSummary s = runner::run_fit(MPI_COMM_WORLD, config, false);
+  CHECK(s.rel_error < 1e-4);
+  io::File f = io::File::open_read(MPI_COMM_WORLD, run);
+  const auto rel_error = f.read_replicated("/history/rel_error");
+  CHECK(rel_error.size() == 2001);
+  CHECK(rel_error.back() == Approx(s.rel_error).epsilon(1e-12));
+}
