@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): seconds per NMF iteration for MU and HALS, k = 50,
+# on a 4000x3000 synthetic matrix and on Fashion-MNIST (60000x784), with
+# 1 rank x 2 threads and 2 ranks x 1 thread, and the fraction of the
+# iteration's 4mnk GEMM flops over this machine's measured DGEMM rate
+# (2 threads, i.e. the whole 2-core budget both configurations use).
+# Usage: tools/bench.sh [iterations]   (default 30)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+iterations=${1:-30}
+"$root/tools/build.sh" >/dev/null
+cmake --build "$root/build" --target bench >/dev/null
+if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+nmfx="$root/build/src/nmfx"
+work="$root/data"
+mkdir -p "$work"
+[ -s "$work/synth-4000x3000.h5" ] ||
+  mpirun -np 2 "$nmfx" synth --rows 4000 --cols 3000 --rank 50 --noise 0.1 --seed 1 \
+    -o "$work/synth-4000x3000.h5" >/dev/null
+fm=/usr/share/datasets/fashion-mnist
+[ -s "$work/fashion-mnist.h5" ] ||
+  mpirun -np 2 "$nmfx" import "$fm/train-images-idx3-ubyte.gz" \
+    --labels "$fm/train-labels-idx1-ubyte.gz" -o "$work/fashion-mnist.h5" >/dev/null
+
+rate=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 "$root/build/tools/nmfx_dgemm_rate")
+rate1=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$root/build/tools/nmfx_dgemm_rate")
+echo "DGEMM rate: $rate GFLOP/s with 2 threads, $rate1 GFLOP/s with 1 thread; $iterations iterations per fit"
+echo
+echo "| data | m x n | algo | ranks x threads | grid | s/iteration | GEMM flops / DGEMM rate | rel_residual |"
+echo "|---|---|---|---|---|---|---|---|"
+for data in synth-4000x3000 fashion-mnist; do
+  for algo in mu hals; do
+    for config in "1 2" "2 1"; do
+      set -- $config
+      # one rank with 2 threads must not be bound to a single core
+      bind=""; [ "$2" -gt 1 ] && bind="--bind-to none"
+      out=$(OMP_NUM_THREADS=$2 OPENBLAS_NUM_THREADS=$2 mpirun -np "$1" $bind "$nmfx" fit \
+        "$work/$data.h5" -o "$work/bench-run.h5" --rank 50 --algo "$algo" \
+        --max-iter "$iterations" --progress 0)
+      shape=$(echo "$out" | sed -n 's/.*(\([0-9]*\) x \([0-9]*\)).*/\1 \2/p')
+      grid=$(echo "$out" | sed -n 's/.*grid \([0-9x]*\),.*/\1/p')
+      spi=$(echo "$out" | sed -n 's/.* \([0-9.]*\) s\/iteration.*/\1/p')
+      res=$(echo "$out" | sed -n 's/.*rel_residual \([0-9.]*\),.*/\1/p')
+      frac=$(awk -v mn="$shape" -v t="$spi" -v r="$rate" \
+        'BEGIN{split(mn,a," "); printf "%.2f", 4*a[1]*a[2]*50/t/1e9/r}')
+      echo "| $data | ${shape/ / x } | $algo | $1 x $2 | $grid | $spi | $frac | $res |"
+    done
+  done
+done
+rm -f "$work/bench-run.h5"

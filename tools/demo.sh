@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: set-up, build, import Fashion-MNIST from
+# Debian's dataset-fashion-mnist, and fit it with HALS, k = 50, on 2 ranks.
+# Usage: tools/demo.sh [extra nmfx fit flags, e.g. --max-iter 300]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/tools/build.sh"
+. "$root/tools/mpi-env.sh"
+nmfx="$root/build/src/nmfx"
+fmnist=/usr/share/datasets/fashion-mnist
+mkdir -p "$root/data" "$root/runs"
+data="$root/data/fashion-mnist.h5"
+if [ ! -s "$data" ]; then
+  mpirun -np 2 "$nmfx" import --format idx "$fmnist/train-images-idx3-ubyte.gz" \
+    --labels "$fmnist/train-labels-idx1-ubyte.gz" -o "$data"
+fi
+mpirun -np 2 "$nmfx" fit "$data" -o "$root/runs/fashion-mnist-hals-k50.h5" \
+  --rank 50 --algo hals --max-iter 100 "$@"
