@@ -9,7 +9,6 @@ namespace nmfx {
 MpiEnvironment::MpiEnvironment(int& argc, char**& argv) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
 
 MpiEnvironment::~MpiEnvironment() {

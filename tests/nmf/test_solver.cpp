@@ -17,18 +17,22 @@ struct Fit {
   nmf::SolveResult result;
 };
 
+double squared_norm(MPI_Comm comm, const dist::DistMatrix& x) {
+  double s = 0;
+  for (double v : x.local) s += v * v;
+  MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, comm);
+  return s;
+}
+
 /// Fits the test matrix (m x n) on `comm` with the given grid shape.
 Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n, int k,
         long iterations, int block = 4) {
   ProcessGrid grid(comm, shape);
   dist::DistMatrix x(grid, m, n, block, block);
   test::fill(x);
-  double norm2 = 0, sum = 0;
-  for (double v : x.local) {
-    norm2 += v * v;
-    sum += v;
-  }
-  MPI_Allreduce(MPI_IN_PLACE, &norm2, 1, MPI_DOUBLE, MPI_SUM, comm);
+  const double norm2 = squared_norm(comm, x);
+  double sum = 0;
+  for (double v : x.local) sum += v;
   MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm);
   dist::Factor w(k, x.rows), h(k, x.cols);
   nmf::random_init(2026, sum / double(m * n), w, h);
@@ -77,9 +81,7 @@ TEST_CASE("dead components neither divide by zero nor raise the objective", "[nm
     ProcessGrid grid(MPI_COMM_WORLD, choose_grid(test::world_size(), 30, 20));
     dist::DistMatrix x(grid, 30, 20, 4, 4);
     test::fill(x);
-    double norm2 = 0;
-    for (double v : x.local) norm2 += v * v;
-    MPI_Allreduce(MPI_IN_PLACE, &norm2, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    const double norm2 = squared_norm(MPI_COMM_WORLD, x);
     dist::Factor w(4, x.rows), h(4, x.cols);
     nmf::random_init(1, 0.5, w, h);
     for (long c = 0; c < w.local_count(); ++c) w.vector(c)[0] = 0;  // component 0 dead in W
@@ -100,9 +102,7 @@ TEST_CASE("stop criteria: tolerance and time limit agree on every rank", "[nmf]"
   ProcessGrid grid(MPI_COMM_WORLD, shape);
   dist::DistMatrix x(grid, 40, 30, 4, 4);
   test::fill(x);
-  double norm2 = 0;
-  for (double v : x.local) norm2 += v * v;
-  MPI_Allreduce(MPI_IN_PLACE, &norm2, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  const double norm2 = squared_norm(MPI_COMM_WORLD, x);
   auto rule = nmf::make_rule("mu");
   dist::Factor w(3, x.rows), h(3, x.cols);
   nmf::random_init(5, 0.5, w, h);
