@@ -1,8 +1,10 @@
 #include "nmfx/runner/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/io/matrix_io.hpp"
