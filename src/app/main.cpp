@@ -48,6 +48,19 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--dataset", fit.dataset, "matrix inside the data file")->capture_default_str();
   fit_cmd->add_option("--progress", fit.progress_every, "progress line every N iterations (0: off)")
       ->capture_default_str();
+  fit_cmd->add_option("--metrics-every", fit.metrics_every,
+                      "effective rank, spectra, sparsity every N iterations (0: off)")
+      ->capture_default_str();
+  fit_cmd->add_option("--early-stop", fit.early_stop,
+                      "plateau: stop at the first effective-rank plateau");
+  fit_cmd->add_option("--plateau-window", fit.plateau_window,
+                      "plateau: evaluations over which the effective rank must be flat")
+      ->capture_default_str();
+  fit_cmd->add_option("--plateau-tol", fit.plateau_tolerance,
+                      "plateau: largest relative change of the effective rank in the window")
+      ->capture_default_str();
+  fit_cmd->add_flag("!--no-reference", fit.reference,
+                    "skip the singular values of X and the Eckart-Young bound");
 
   nmfx::runner::SynthConfig synth;
   auto* synth_cmd = app.add_subcommand("synth", "Make a synthetic low-rank + noise dataset");

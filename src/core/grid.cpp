@@ -60,15 +60,22 @@ ProcessGrid::ProcessGrid(MPI_Comm comm, GridShape shape) : comm_(comm), shape_(s
   // the coordinates BLACS reports so the two can never disagree.
   row_comm_ = Communicator::split(comm, my_row_, my_col_);
   col_comm_ = Communicator::split(comm, my_col_, my_row_);
+  column_context_ = Csys2blacs_handle(col_comm_.get());
+  Cblacs_gridinit(&column_context_, "Col", shape.rows, 1);
+  row_context_ = Csys2blacs_handle(row_comm_.get());
+  Cblacs_gridinit(&row_context_, "Col", shape.cols, 1);
 }
 
 ProcessGrid::ProcessGrid(ProcessGrid&& o) noexcept
     : comm_(o.comm_), shape_(o.shape_), rank_(o.rank_), my_row_(o.my_row_), my_col_(o.my_col_),
-      context_(std::exchange(o.context_, -1)), row_comm_(std::move(o.row_comm_)),
+      context_(std::exchange(o.context_, -1)),
+      column_context_(std::exchange(o.column_context_, -1)),
+      row_context_(std::exchange(o.row_context_, -1)), row_comm_(std::move(o.row_comm_)),
       col_comm_(std::move(o.col_comm_)) {}
 
 ProcessGrid::~ProcessGrid() {
-  if (context_ >= 0) Cblacs_gridexit(context_);
+  for (int context : {context_, column_context_, row_context_})
+    if (context >= 0) Cblacs_gridexit(context);
 }
 
 }  // namespace nmfx

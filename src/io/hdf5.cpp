@@ -73,14 +73,19 @@ template <class T>
 void write_small(File& file, const std::string& dataset, const Dims& dims, const T* data,
                  hid_t mem_type, hid_t file_type) {
   file.make_parents(dataset);
-  Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  // No dims: a scalar dataset (h5py reads it with [()]).
+  auto make_space = [&] {
+    return dims.empty() ? Handle(H5Screate(H5S_SCALAR), H5Sclose)
+                        : Handle(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  };
+  Handle space = make_space();
   Handle set(checked(H5Dcreate2(file.id(), dataset.c_str(), file_type, space.get(), H5P_DEFAULT,
                                 H5P_DEFAULT, H5P_DEFAULT),
                      "cannot create dataset " + dataset + " in '" + file.path() + "'"),
              H5Dclose);
   int rank = 0;
   MPI_Comm_rank(file.comm(), &rank);
-  Handle mem(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle mem = make_space();
   Handle fsel(H5Scopy(space.get()), H5Sclose);
   if (rank != 0) {
     H5Sselect_none(mem.get());

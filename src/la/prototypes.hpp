@@ -16,3 +16,18 @@ int numroc_(const int* n, const int* nb, const int* iproc, const int* isrcproc, 
 void descinit_(int* desc, const int* m, const int* n, const int* mb, const int* nb,
                const int* irsrc, const int* icsrc, const int* ictxt, const int* lld, int* info);
 }
+
+extern "C" {
+void pdgeqrf_(const int* m, const int* n, double* a, const int* ia, const int* ja, const int* desca,
+              double* tau, double* work, const int* lwork, int* info);
+void pdgelqf_(const int* m, const int* n, double* a, const int* ia, const int* ja, const int* desca,
+              double* tau, double* work, const int* lwork, int* info);
+void pdgesvd_(const char* jobu, const char* jobvt, const int* m, const int* n, double* a,
+              const int* ia, const int* ja, const int* desca, double* s, double* u, const int* iu,
+              const int* ju, const int* descu, double* vt, const int* ivt, const int* jvt,
+              const int* descvt, double* work, const int* lwork, int* info, std::size_t,
+              std::size_t);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work,
+             const int* lwork, int* iwork, int* info, std::size_t);
+}

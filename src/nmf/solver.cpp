@@ -16,6 +16,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   std::vector<double> gram_w(std::size_t(k) * k), gram_h(gram_w.size());
   const double start = MPI_Wtime();
   const double norm2 = x_norm2 > 0 ? x_norm2 : 1.0;
+  SolveResult result;
 
   // Everything the stop test reads is made identical on every rank (a MAX
   // all-reduce), so all ranks leave the loop together.
@@ -28,16 +29,24 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     const double cross = la::dot(grid.row_comm(), wtx, h);
     double shared[2] = {MPI_Wtime() - start, std::max(0.0, x_norm2 - 2 * cross + model2) / norm2};
     MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid.comm());
-    Record r{iteration, shared[0], shared[1]};
-    if (observer) observer(r);
-    return r;
+    return Record{iteration, shared[0], shared[1]};
+  };
+  // The observer's verdict, agreed across ranks.
+  auto observe = [&]() -> std::string {
+    std::string reason = observer ? observer({result.history.back(), w, h}) : "";
+    int mine = reason.empty() ? 0 : 1, any = 0;
+    MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, grid.comm());
+    return any ? (reason.empty() ? "observer" : reason) : "";
   };
 
-  SolveResult result;
   la::gram(grid.col_comm(), w, gram_w.data());
   la::wtx(grid, x, w, wtx);
   result.history.push_back(record(0));
   result.stop_reason = "max_iter";
+  if (const std::string reason = observe(); !reason.empty()) {
+    result.stop_reason = reason;
+    return result;
+  }
   for (long it = 1; it <= stop.max_iterations; ++it) {
     la::xht(grid, x, h, xht);
     rule.update(w, xht, gram_h.data());
@@ -46,6 +55,10 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     rule.update(h, wtx, gram_w.data());
     result.history.push_back(record(it));
     result.iterations = it;
+    if (const std::string reason = observe(); !reason.empty()) {
+      result.stop_reason = reason;
+      break;
+    }
     const Record& now = result.history.back();
     const Record& before = result.history[result.history.size() - 2];
     if (stop.tolerance > 0 && before.rel_error > 0 &&

@@ -9,6 +9,9 @@
 #include "nmfx/core/error.hpp"
 #include "nmfx/io/matrix_io.hpp"
 #include "nmfx/io/output.hpp"
+#include "nmfx/la/decompositions.hpp"
+#include "nmfx/metrics/plateau.hpp"
+#include "nmfx/metrics/spectrum.hpp"
 #include "nmfx/nmf/init.hpp"
 #include "nmfx/nmf/solver.hpp"
 
@@ -51,14 +54,81 @@ void check_config(const FitConfig& c) {
   if (c.max_iterations < 0) throw Error("--max-iter must be >= 0");
   if (c.tolerance < 0 || c.time_limit < 0) throw Error("--tol and --time-limit must be >= 0");
   if (c.block < 0) throw Error("--block must be positive");
+  if (c.metrics_every < 0) throw Error("--metrics-every must be >= 0");
+  if (!c.early_stop.empty() && c.early_stop != "plateau")
+    throw Error("unknown --early-stop '" + c.early_stop + "' (supported: plateau)");
+  if (!c.early_stop.empty() && c.metrics_every == 0)
+    throw Error("--early-stop plateau needs metrics (--metrics-every > 0)");
+  if (c.plateau_window < 1 || !(c.plateau_tolerance >= 0))
+    throw Error("--plateau-window must be >= 1 and --plateau-tol >= 0");
   nmf::make_rule(c.algorithm);  // validates the name
   std::error_code ec;
   if (std::filesystem::equivalent(c.data_path, c.output_path, ec))
     throw Error("the output '" + c.output_path + "' is the input file; choose another name");
 }
 
+/// Everything measured beside the factors.
+struct Measurements {
+  std::vector<double> sigma_x;  // empty when the reference was skipped
+  double svd_rel_error = -1;
+  std::vector<metrics::Evaluation> evaluations;
+  std::vector<long> plateaus;
+};
+
+void write_spectra(io::File& out, const std::string& group,
+                   const std::vector<metrics::Evaluation>& evaluations,
+                   const metrics::Spectrum metrics::Evaluation::*which, int k) {
+  const hsize_t n = evaluations.size();
+  std::vector<double> er, nr, s1, s2, spectrum(std::size_t(n) * k, 0.0);
+  for (std::size_t e = 0; e < n; ++e) {
+    const metrics::Spectrum& s = evaluations[e].*which;
+    er.push_back(s.effective_rank);
+    nr.push_back(s.nuclear_ratio);
+    s1.push_back(s.sigma1);
+    s2.push_back(s.sigma2);
+    std::copy(s.sigma.begin(), s.sigma.end(), spectrum.begin() + long(e) * k);
+  }
+  out.write_replicated(group + "effective_rank", {n}, er.data());
+  out.write_replicated(group + "nuclear_ratio", {n}, nr.data());
+  out.write_replicated(group + "sigma1", {n}, s1.data());
+  out.write_replicated(group + "sigma2", {n}, s2.data());
+  out.write_replicated(group + "spectrum", {n, hsize_t(k)}, spectrum.data());
+}
+
+void write_measurements(io::File& out, const FitConfig& config, const Measurements& m) {
+  if (!m.sigma_x.empty()) {
+    out.write_replicated("/reference/sigma_X", {m.sigma_x.size()}, m.sigma_x.data());
+    out.write_replicated("/reference/svd_rel_error", {}, &m.svd_rel_error);
+  }
+  if (config.metrics_every == 0) return;
+  const auto& ev = m.evaluations;
+  const hsize_t n = ev.size();
+  std::vector<long> iteration, dead;
+  std::vector<double> cosine, hoyer_w, hoyer_h;
+  for (const auto& e : ev) {
+    iteration.push_back(e.iteration);
+    dead.push_back(e.dead_components);
+    cosine.push_back(e.cosine_separation);
+    hoyer_w.push_back(e.hoyer_w);
+    hoyer_h.push_back(e.hoyer_h);
+  }
+  out.write_replicated("/metrics/iteration", {n}, iteration.data());
+  write_spectra(out, "/metrics/", ev, &metrics::Evaluation::model, config.rank);
+  write_spectra(out, "/metrics/W/", ev, &metrics::Evaluation::w, config.rank);
+  write_spectra(out, "/metrics/H/", ev, &metrics::Evaluation::h, config.rank);
+  out.write_replicated("/metrics/cosine_separation", {n}, cosine.data());
+  out.write_replicated("/metrics/hoyer_W", {n}, hoyer_w.data());
+  out.write_replicated("/metrics/hoyer_H", {n}, hoyer_h.data());
+  out.write_replicated("/metrics/dead_components", {n}, dead.data());
+  out.write_replicated("/metrics/plateaus", {m.plateaus.size()}, m.plateaus.data());
+  out.write_attribute("every", config.metrics_every, "/metrics");
+  out.write_attribute("plateau_window", long(config.plateau_window), "/metrics");
+  out.write_attribute("plateau_tol", config.plateau_tolerance, "/metrics");
+}
+
 void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig& config,
-               const dist::Factor& w, const dist::Factor& h, const nmf::SolveResult& result) {
+               const dist::Factor& w, const dist::Factor& h, const nmf::SolveResult& result,
+               const Measurements& measured) {
   io::File out = io::File::create(grid.comm(), path);
   io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
   io::write_factor(out, "/H", h, grid.my_row() == 0, io::FactorLayout::component_major);
@@ -75,6 +145,12 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.write_replicated("/history/seconds", {n}, seconds.data());
   out.write_replicated("/history/rel_error", {n}, rel_error.data());
   out.write_replicated("/history/rel_residual", {n}, rel_residual.data());
+  if (measured.svd_rel_error > 0) {
+    std::vector<double> ratio;
+    for (double e : rel_error) ratio.push_back(e / measured.svd_rel_error);
+    out.write_replicated("/history/rel_error_over_bound", {n}, ratio.data());
+  }
+  write_measurements(out, config, measured);
   out.write_attribute("algorithm", config.algorithm);
   out.write_attribute("rank", long(config.rank));
   out.write_attribute("seed", long(config.seed));
@@ -88,6 +164,7 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.write_attribute("data", config.data_path);
   out.write_attribute("dataset", config.dataset);
   out.write_attribute("init", std::string("random"));
+  out.write_attribute("early_stop", config.early_stop.empty() ? std::string("none") : config.early_stop);
   out.write_attribute("command_line", config.command_line);
   out.write_attribute("version", std::string(NMFX_VERSION));
   out.close();
@@ -140,20 +217,53 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
                 what.c_str(), m, n, MPI_Wtime() - read_start, config.algorithm.c_str(), config.rank,
                 shape.str().c_str(), block, size, size > 1 ? "s" : "");
 
+  Measurements measured;
+  if (config.reference) {
+    const double start = MPI_Wtime();
+    measured.sigma_x = la::singular_values(grid, x);
+    double tail = 0;  // sum of sigma_i^2 beyond k: the best any rank-k model leaves
+    for (std::size_t i = std::size_t(config.rank); i < measured.sigma_x.size(); ++i)
+      tail += measured.sigma_x[i] * measured.sigma_x[i];
+    measured.svd_rel_error = tail / sums[1];
+    if (verbose)
+      std::printf("nmfx fit: singular values of X in %.2f s; best rank-%d rel_error "
+                  "(Eckart-Young) %.6e, rel_residual %.6f\n",
+                  MPI_Wtime() - start, config.rank, measured.svd_rel_error,
+                  std::sqrt(measured.svd_rel_error));
+  }
+
   dist::Factor w(config.rank, x.rows), h(config.rank, x.cols);
   nmf::random_init(config.seed, sums[0] / (double(m) * double(n)), w, h);
   auto rule = nmf::make_rule(config.algorithm);
   nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
-  auto progress = [&](const nmf::Record& r) {
-    if (!verbose || config.progress_every <= 0) return;
-    if (r.iteration % config.progress_every == 0 || r.iteration == config.max_iterations)
-      std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s\n", r.iteration,
+  metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
+  auto observer = [&](const nmf::IterationView& v) -> std::string {
+    const nmf::Record& r = v.record;
+    const bool evaluate = config.metrics_every > 0 && r.iteration % config.metrics_every == 0;
+    bool flat = false;
+    if (evaluate) {
+      measured.evaluations.push_back(metrics::evaluate(grid, v.w, v.h, r.iteration));
+      flat = detector.add(r.iteration, measured.evaluations.back().model.effective_rank);
+    }
+    if (verbose && config.progress_every > 0 && r.iteration % config.progress_every == 0) {
+      std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s", r.iteration,
                   r.rel_error, std::sqrt(r.rel_error), r.seconds);
-    std::fflush(stdout);
+      if (evaluate)
+        std::printf("  eff_rank %.3f%s", measured.evaluations.back().model.effective_rank,
+                    flat ? " (plateau)" : "");
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+    return flat && config.early_stop == "plateau" ? "plateau" : "";
   };
-  const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule, stop, progress);
+  const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule, stop, observer);
+  // The final state is always measured (not fed to the plateau detector,
+  // whose windows assume evenly spaced evaluations).
+  if (config.metrics_every > 0 && measured.evaluations.back().iteration != result.iterations)
+    measured.evaluations.push_back(metrics::evaluate(grid, w, h, result.iterations));
+  measured.plateaus = detector.onsets();
 
-  write_run(output.temporary_path(), grid, config, w, h, result);
+  write_run(output.temporary_path(), grid, config, w, h, result, measured);
   output.commit();
 
   FitSummary s;
@@ -165,6 +275,16 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
       result.iterations > 0 ? (s.seconds - result.history.front().seconds) / result.iterations : 0;
   s.stop_reason = result.stop_reason;
   s.grid = shape.str();
+  s.svd_rel_error = measured.svd_rel_error;
+  s.plateaus = measured.plateaus;
+  if (!measured.evaluations.empty())
+    s.final_effective_rank = measured.evaluations.back().model.effective_rank;
+  if (verbose && s.final_effective_rank >= 0) {
+    std::printf("nmfx fit: effective rank of W H %.3f; plateaus at iteration", s.final_effective_rank);
+    if (s.plateaus.empty()) std::printf("s: none");
+    for (long p : s.plateaus) std::printf(" %ld", p);
+    std::printf("\n");
+  }
   if (verbose)
     std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, "
                 "%.4f s/iteration; wrote %s\n",

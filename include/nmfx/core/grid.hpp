@@ -45,13 +45,19 @@ class ProcessGrid {
   int my_row() const { return my_row_; }
   int my_col() const { return my_col_; }
   int blacs_context() const { return context_; }
+  /// BLACS context of this rank's grid column as a pr x 1 grid: where W
+  /// (distributed like X's rows) is a ScaLAPACK matrix with one column block.
+  int column_context() const { return column_context_; }
+  /// BLACS context of this rank's grid row as a pc x 1 grid: where H^T
+  /// (distributed like X's columns) is a ScaLAPACK matrix.
+  int row_context() const { return row_context_; }
   bool is_root() const { return rank_ == 0; }
 
  private:
   MPI_Comm comm_;
   GridShape shape_;
   int rank_ = 0, my_row_ = 0, my_col_ = 0;
-  int context_ = -1;
+  int context_ = -1, column_context_ = -1, row_context_ = -1;
   Communicator row_comm_, col_comm_;
 };
 

@@ -31,12 +31,21 @@ struct Record {
 
 struct SolveResult {
   std::vector<Record> history;
-  std::string stop_reason;  // "max_iter", "tol" or "time_limit"
+  std::string stop_reason;  // "max_iter", "tol", "time_limit", or an observer's
   long iterations = 0;
 };
 
-/// Called on every rank after every iteration (and for the initial point).
-using Observer = std::function<void(const Record&)>;
+/// What an observer sees after each iteration (and for the initial point).
+struct IterationView {
+  const Record& record;
+  const dist::Factor& w;
+  const dist::Factor& h;
+};
+
+/// Called collectively on every rank after every iteration. It may run
+/// collective work (metrics); a non-empty return (e.g. "plateau") on any
+/// rank stops the solve on every rank, with that stop reason.
+using Observer = std::function<std::string(const IterationView&)>;
 
 /// Runs the alternating updates on `x` (block-cyclic on `grid`, with squared
 /// Frobenius norm `x_norm2`) from the initial `w` (X's rows) and `h` (X's

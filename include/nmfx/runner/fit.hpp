@@ -2,6 +2,7 @@
 // `nmfx fit`: config -> grid -> read -> init -> solve -> write.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <mpi.h>
 
@@ -20,6 +21,11 @@ struct FitConfig {
   std::string grid;  // "PRxPC", empty: chosen from the matrix shape
   int block = 0;     // 0: the default block size
   long progress_every = 10;  // print a progress line every N iterations (0: never)
+  long metrics_every = 10;   // low-rank-bias metrics every N iterations (0: never)
+  std::string early_stop;    // "" or "plateau"
+  int plateau_window = 5;    // evaluations
+  double plateau_tolerance = 0.01;
+  bool reference = true;     // sigma(X) and the Eckart-Young bound, once per run
   std::string command_line;
 };
 
@@ -31,6 +37,9 @@ struct FitSummary {
   double seconds_per_iteration = 0;
   std::string stop_reason;
   std::string grid;
+  double svd_rel_error = -1;         // the Eckart-Young bound (-1: not computed)
+  double final_effective_rank = -1;  // of W H at the last evaluation (-1: none)
+  std::vector<long> plateaus;        // onset iterations
 };
 
 /// Runs a fit on `comm`, printing progress on rank 0 when `verbose`. Errors

@@ -1,0 +1,116 @@
+#include "nmfx/metrics/spectrum.hpp"
+
+#include <cmath>
+
+#include "nmfx/la/blas.hpp"
+#include "nmfx/la/decompositions.hpp"
+#include "nmfx/la/products.hpp"
+
+namespace nmfx::metrics {
+
+double effective_rank(const std::vector<double>& sigma) {
+  double l1 = 0;
+  for (double s : sigma) l1 += std::abs(s);
+  if (!(l1 > 0)) return 0;
+  double entropy = 0;
+  for (double s : sigma) {
+    const double p = std::abs(s) / l1;
+    if (p > 0) entropy -= p * std::log(p);
+  }
+  return std::exp(entropy);
+}
+
+double nuclear_ratio(const std::vector<double>& sigma) {
+  double l1 = 0, top = 0;
+  for (double s : sigma) {
+    l1 += std::abs(s);
+    top = std::max(top, std::abs(s));
+  }
+  return top > 0 ? l1 / top : 0;
+}
+
+double hoyer_sparseness(double l1, double l2, long n) {
+  if (n < 2 || !(l2 > 0)) return 0;
+  const double root = std::sqrt(double(n));
+  return (root - l1 / l2) / (root - 1);
+}
+
+Spectrum summarize(std::vector<double> sigma) {
+  Spectrum s;
+  s.effective_rank = effective_rank(sigma);
+  s.nuclear_ratio = nuclear_ratio(sigma);
+  s.sigma1 = sigma.size() > 0 ? sigma[0] : 0;
+  s.sigma2 = sigma.size() > 1 ? sigma[1] : 0;
+  s.sigma = std::move(sigma);
+  return s;
+}
+
+namespace {
+
+/// Per component j: its L1 norm and squared L2 norm over all global indices
+/// (entries [0, k) and [k, 2k)).
+std::vector<double> component_norms(const Communicator& across, const dist::Factor& f) {
+  const int k = f.k;
+  std::vector<double> norms(std::size_t(2 * k), 0.0);
+  for (long c = 0; c < f.local_count(); ++c)
+    for (int j = 0; j < k; ++j) {
+      const double v = f.vector(c)[j];
+      norms[std::size_t(j)] += std::abs(v);
+      norms[std::size_t(k + j)] += v * v;
+    }
+  across.sum(norms.data(), 2 * k);
+  return norms;
+}
+
+}  // namespace
+
+Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::Factor& h,
+                    long iteration) {
+  const int k = w.k;
+  Evaluation e;
+  e.iteration = iteration;
+  const std::vector<double> r_w = la::qr_r(grid.col_comm(), grid.column_context(), w);
+  const std::vector<double> r_h = la::qr_r(grid.row_comm(), grid.row_context(), h);
+  std::vector<double> product(std::size_t(k) * k);
+  la::gemm(la::Op::none, la::Op::transpose, k, k, k, 1.0, r_w.data(), k, r_h.data(), k, 0.0,
+           product.data(), k);
+  e.model = summarize(la::singular_values(k, k, product));
+  e.w = summarize(la::singular_values(k, k, r_w));
+  e.h = summarize(la::singular_values(k, k, r_h));
+
+  const auto norms_w = component_norms(grid.col_comm(), w);
+  const auto norms_h = component_norms(grid.row_comm(), h);
+  std::vector<double> gram_h(std::size_t(k) * k);
+  la::gram(grid.row_comm(), h, gram_h.data());
+  std::vector<int> live;
+  double hoyer_w = 0, hoyer_h = 0;
+  for (int j = 0; j < k; ++j) {
+    const double l2_w = std::sqrt(norms_w[std::size_t(k + j)]);
+    const double l2_h = std::sqrt(norms_h[std::size_t(k + j)]);
+    if (!(l2_w > 0) || !(l2_h > 0)) {
+      ++e.dead_components;
+      continue;
+    }
+    live.push_back(j);
+    hoyer_w += hoyer_sparseness(norms_w[std::size_t(j)], l2_w, w.map.global_size());
+    hoyer_h += hoyer_sparseness(norms_h[std::size_t(j)], l2_h, h.map.global_size());
+  }
+  const double r = double(live.size());
+  if (r > 0) {
+    e.hoyer_w = hoyer_w / r;
+    e.hoyer_h = hoyer_h / r;
+  }
+  if (r > 1) {
+    double sum = 0;
+    for (int a : live)
+      for (int b : live)
+        if (a != b) {
+          const double g = gram_h[std::size_t(a * k + b)];
+          sum += g * g / (gram_h[std::size_t(a * k + a)] * gram_h[std::size_t(b * k + b)]);
+        }
+    e.cosine_separation = sum / (r * (r - 1));
+  }
+  return e;
+}
+
+}  // namespace nmfx::metrics
