@@ -83,6 +83,9 @@ void write_small(File& file, const std::string& dataset, const Dims& dims, const
                                 H5P_DEFAULT, H5P_DEFAULT),
                      "cannot create dataset " + dataset + " in '" + file.path() + "'"),
              H5Dclose);
+  hsize_t count = 1;
+  for (hsize_t d : dims) count *= d;
+  if (count == 0) return;  // an empty dataset: created, nothing to write
   int rank = 0;
   MPI_Comm_rank(file.comm(), &rank);
   Handle mem = make_space();

@@ -45,7 +45,9 @@ std::vector<double> qr_r(const Communicator& comm, int context, const dist::Fact
   for (long c = 0; c < count; ++c)
     for (long j = 0; j < k; ++j) a[std::size_t(j * count + c)] = f.vector(c)[j];
   int desc[9];
-  require_info(comm.get(), descriptor_for(desc, global, k, f.map.block(), int(k), context, count),
+  // Column blocks of 16: pdgeqrf then updates the trailing columns with
+  // BLAS-3; one k-wide panel would be factorized entirely with BLAS-2.
+  require_info(comm.get(), descriptor_for(desc, global, k, f.map.block(), 16, context, count),
                "descinit");
   factorize(comm.get(), pdgeqrf_, "pdgeqrf", global, k, a.data(), desc);
   std::vector<double> r(std::size_t(k * k), 0.0);

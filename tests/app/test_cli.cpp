@@ -89,7 +89,13 @@ TEST_CASE("synth, fit and import work through the binary", "[cli]") {
            "X = h5py.File('" + data + "', 'r')['X'][:]\n"
            "e = np.linalg.norm(X - f['W'][:] @ f['H'][:])**2 / np.linalg.norm(X)**2\n"
            "assert abs(e - f['history/rel_error'][-1]) < 1e-10 * e, (e, f['history/rel_error'][-1])\n"
-           "assert f.attrs['stop_reason'] == 'max_iter' and f.attrs['iterations'] == 30\n");
+           "assert f.attrs['stop_reason'] == 'max_iter' and f.attrs['iterations'] == 30\n"
+           "assert list(f['metrics/iteration'][:]) == [0, 10, 20, 30]\n"
+           "s = np.linalg.svd(f['W'][:] @ f['H'][:], compute_uv=False)[:4]\n"
+           "assert np.allclose(f['metrics/spectrum'][-1], s, rtol=1e-10, atol=1e-12 * s[0])\n"
+           "sx = np.linalg.svd(X, compute_uv=False)\n"
+           "assert np.allclose(f['reference/sigma_X'][:], sx, rtol=1e-10, atol=1e-12 * sx[0])\n"
+           "assert abs(f['reference/svd_rel_error'][()] - (sx[4:]**2).sum() / (sx**2).sum()) < 1e-12\n");
   }
   // IDX import: 5 images of 3x2 pixels with labels, gzip and raw.
   const std::string images = in_folder("img.idx.gz"), labels = in_folder("lab.idx");
@@ -137,6 +143,7 @@ TEST_CASE("bad input: one clear line, non-zero exit, outputs untouched", "[cli]"
       {"fit " + in_folder("corrupt.h5") + " -o " + out + " -k 2", "not an HDF5 file"},
       {"fit " + good + " -o " + out + " -k 2 --grid 3x3", "--grid 3x3 needs 9 ranks"},
       {"fit " + good + " -o " + out + " -k 2 --algo nope", "unknown --algo"},
+      {"fit " + good + " -o " + out + " -k 2 --early-stop soon", "unknown --early-stop"},
       {"fit " + good + " -o /nonexistent-folder/out.h5 -k 2", "does not exist"},
       {"fit " + good + " -o " + good + " -k 2", "is the input file"},
       {"import " + in_folder("missing.gz") + " -o " + out, "cannot open"},
