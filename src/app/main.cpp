@@ -35,7 +35,21 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("data", fit.data_path, "dataset file (HDF5)")->required();
   fit_cmd->add_option("-o,--output", fit.output_path, "run file to write (HDF5)")->required();
   fit_cmd->add_option("-k,--rank", fit.rank, "factorization rank k")->required();
-  fit_cmd->add_option("--algo", fit.algorithm, "update rule: mu | hals")->capture_default_str();
+  fit_cmd->add_option("--algo", fit.algorithm, "update rule: mu | hals | anls | pgd | als | adam")
+      ->capture_default_str();
+  fit_cmd->add_option("--init", fit.init,
+                      "random | eye | nndsvd | nndsvda | nndsvdar | file:RUN.h5 (warm start)")
+      ->capture_default_str();
+  fit_cmd->add_option("--l1-w", fit.rule_w.l1, "L1 penalty on W")->capture_default_str();
+  fit_cmd->add_option("--l2-w", fit.rule_w.l2, "L2 penalty (l2/2 ||W||^2) on W")->capture_default_str();
+  fit_cmd->add_option("--l1-h", fit.rule_h.l1, "L1 penalty on H")->capture_default_str();
+  fit_cmd->add_option("--l2-h", fit.rule_h.l2, "L2 penalty (l2/2 ||H||^2) on H")->capture_default_str();
+  double step = 0, lr = 1e-3, beta1 = 0.9, beta2 = 0.999;
+  fit_cmd->add_option("--step", step, "pgd: fixed step size (0: 1/L from the Gram matrix)")
+      ->capture_default_str();
+  fit_cmd->add_option("--lr", lr, "adam: learning rate")->capture_default_str();
+  fit_cmd->add_option("--beta1", beta1, "adam: first-moment decay")->capture_default_str();
+  fit_cmd->add_option("--beta2", beta2, "adam: second-moment decay")->capture_default_str();
   fit_cmd->add_option("--max-iter", fit.max_iterations, "iterations at most")->capture_default_str();
   fit_cmd->add_option("--tol", fit.tolerance,
                       "stop when rel_error decreases by less than this fraction (0: off)")
@@ -88,6 +102,12 @@ int main(int argc, char** argv) {
   try {
     if (fit_cmd->parsed()) {
       fit.command_line = join(argc, argv);
+      for (nmfx::nmf::RuleOptions* o : {&fit.rule_w, &fit.rule_h}) {
+        o->step = step;
+        o->learning_rate = lr;
+        o->beta1 = beta1;
+        o->beta2 = beta2;
+      }
       if (root) {
         int ranks = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);

@@ -40,6 +40,29 @@ void gram(long n, long k, const double* a, long lda, double* c) {
     for (long i = j + 1; i < n; ++i) c[j * n + i] = c[i * n + j];
 }
 
+bool cholesky_solve(long n, const double* g, long nrhs, double* b) {
+  const int ni = narrow(n, "n"), ri = narrow(nrhs, "nrhs"), ld = ni > 0 ? ni : 1;
+  std::vector<double> factor(g, g + n * n);
+  int info = 0;
+  dpotrf_("L", &ni, factor.data(), &ld, &info, 1);
+  if (info != 0) return false;
+  if (ri > 0) dpotrs_("L", &ni, &ri, factor.data(), &ld, b, &ld, &info, 1);
+  return info == 0;
+}
+
+std::vector<double> symmetric_eigenvalues(long n, const double* g) {
+  const int ni = narrow(n, "n"), ld = ni > 0 ? ni : 1;
+  std::vector<double> a(g, g + n * n), w(static_cast<std::size_t>(n));
+  int info = 0, lwork = -1;
+  double query = 0;
+  dsyev_("N", "L", &ni, a.data(), &ld, w.data(), &query, &lwork, &info, 1, 1);
+  std::vector<double> work(std::size_t(query) + 1);
+  lwork = int(work.size());
+  dsyev_("N", "L", &ni, a.data(), &ld, w.data(), work.data(), &lwork, &info, 1, 1);
+  if (info != 0) throw Error("dsyev failed with info " + std::to_string(info));
+  return w;
+}
+
 long numroc(long global_size, int block, int proc, int procs) {
   const int n = narrow(global_size, "global size"), zero = 0;
   return numroc_(&n, &block, &proc, &zero, &procs);

@@ -5,6 +5,7 @@
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/la/blas.hpp"
+#include "nmfx/la/products.hpp"
 #include "prototypes.hpp"
 
 namespace nmfx::la {
@@ -77,13 +78,15 @@ std::vector<double> singular_values(long m, long n, std::vector<double> a) {
   return s;
 }
 
-std::vector<double> singular_values(const ProcessGrid& grid, const dist::DistMatrix& x) {
+Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
   const long m = x.rows.global_size(), n = x.cols.global_size(), p = std::min(m, n);
+  const bool tall = m >= n;
   const int block = x.rows.block();
   if (x.cols.block() != block) throw Error("singular values of X need square blocks");
+  if (k < 0 || k > p) throw Error("cannot take " + std::to_string(k) + " singular vectors");
   dist::DistMatrix a = x;  // QR overwrites its input
   const auto desc_a = descriptor(a, grid);
-  if (m >= n)
+  if (tall)
     factorize(grid.comm(), pdgeqrf_, "pdgeqrf", m, n, a.local.data(), desc_a.data());
   else
     factorize(grid.comm(), pdgelqf_, "pdgelqf", m, n, a.local.data(), desc_a.data());
@@ -93,26 +96,55 @@ std::vector<double> singular_values(const ProcessGrid& grid, const dist::DistMat
   for (long j = 0; j < t.local_cols(); ++j)
     for (long i = 0; i < t.local_rows(); ++i) {
       const long gi = t.rows.to_global(i), gj = t.cols.to_global(j);
-      const bool inside = m >= n ? gi <= gj : gi >= gj;
-      t.at(i, j) = inside ? a.at(i, j) : 0.0;
+      t.at(i, j) = (tall ? gi <= gj : gi >= gj) ? a.at(i, j) : 0.0;
     }
   a.local = {};
+  // Vectors of the triangle: V^T (R = U_R S V^T, tall) or U (L = U S V_L^T, wide).
+  dist::DistMatrix vectors(grid, k > 0 ? p : 0, k > 0 ? p : 0, block, block);
   const auto desc_t = descriptor(t, grid);
-  std::vector<double> s(static_cast<std::size_t>(p));
+  const auto desc_vec = k > 0 ? descriptor(vectors, grid) : desc_t;
+  Svd out{std::vector<double>(static_cast<std::size_t>(p)), dist::Factor(k, x.rows),
+          dist::Factor(k, x.cols)};
   const int pi = int(p), one = 1;
+  const char* jobu = k > 0 && !tall ? "V" : "N";
+  const char* jobvt = k > 0 && tall ? "V" : "N";
+  double* vec = k > 0 ? vectors.local.data() : nullptr;
   int info = 0;
   double dummy = 0;
-  auto svd = [&](double* work, int lwork) {
-    pdgesvd_("N", "N", &pi, &pi, t.local.data(), &one, &one, desc_t.data(), s.data(), &dummy,
-             &one, &one, desc_t.data(), &dummy, &one, &one, desc_t.data(), work, &lwork, &info, 1,
-             1);
+  auto run = [&](double* work, int lwork) {
+    pdgesvd_(jobu, jobvt, &pi, &pi, t.local.data(), &one, &one, desc_t.data(), out.sigma.data(),
+             vec ? vec : &dummy, &one, &one, desc_vec.data(), vec ? vec : &dummy, &one, &one,
+             desc_vec.data(), work, &lwork, &info, 1, 1);
   };
   double query = 0;
-  svd(&query, -1);
+  run(&query, -1);
   std::vector<double> work(std::size_t(query) + 1);
-  svd(work.data(), int(work.size()));
+  run(work.data(), int(work.size()));
   require_info(grid.comm(), info, "pdgesvd");
-  return s;
+  if (k == 0) return out;
+
+  // Gather the k leading vectors (index-major, replicated), lay them out as a
+  // factor, then get the other side from one product with X.
+  std::vector<double> leading(std::size_t(p) * k, 0.0);
+  for (long j = 0; j < vectors.local_cols(); ++j)
+    for (long i = 0; i < vectors.local_rows(); ++i) {
+      const long gi = vectors.rows.to_global(i), gj = vectors.cols.to_global(j);
+      const long component = tall ? gi : gj, index = tall ? gj : gi;
+      if (component < k) leading[std::size_t(index * k + component)] = vectors.at(i, j);
+    }
+  MPI_Allreduce(MPI_IN_PLACE, leading.data(), int(leading.size()), MPI_DOUBLE, MPI_SUM, grid.comm());
+  dist::Factor& known = tall ? out.v : out.u;
+  dist::Factor& derived = tall ? out.u : out.v;
+  for (long c = 0; c < known.local_count(); ++c)
+    for (int j = 0; j < k; ++j) known.vector(c)[j] = leading[std::size_t(known.map.to_global(c) * k + j)];
+  if (tall)
+    xht(grid, x, known, derived);
+  else
+    wtx(grid, x, known, derived);
+  for (long c = 0; c < derived.local_count(); ++c)
+    for (int j = 0; j < k; ++j)
+      derived.vector(c)[j] = out.sigma[std::size_t(j)] > 0 ? derived.vector(c)[j] / out.sigma[std::size_t(j)] : 0.0;
+  return out;
 }
 
 }  // namespace nmfx::la

@@ -1,6 +1,7 @@
 #include "nmfx/nmf/rules.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/la/blas.hpp"
@@ -8,70 +9,196 @@
 namespace nmfx::nmf {
 namespace {
 
-class Multiplicative final : public UpdateRule {
+/// Shared by every rule: the penalized Gram matrix G + l2 I and the gradient.
+class PenalizedRule : public UpdateRule {
  public:
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
-    const long k = f.k, count = f.local_count();
-    denominator_.resize(f.local.size());
-    la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, gram, k, f.local.data(), k, 0.0,
-             denominator_.data(), k);
-    const std::size_t n = f.local.size();
-#pragma omp parallel for schedule(static)
-    for (std::size_t i = 0; i < n; ++i)
-      if (denominator_[i] > 0) f.local[i] *= cross.local[i] / denominator_[i];
+  explicit PenalizedRule(const RuleOptions& options) : options_(options) {}
+
+ protected:
+  /// G + l2 I for this half-step (k x k).
+  const double* penalized_gram(const double* gram, int k) {
+    gram_.assign(gram, gram + std::size_t(k) * k);
+    for (int j = 0; j < k; ++j) gram_[std::size_t(j) * k + j] += options_.l2;
+    return gram_.data();
   }
 
- private:
-  std::vector<double> denominator_;
+  /// buffer = (G + l2 I) F - C + l1: the gradient of the half-step objective.
+  void gradient(const dist::Factor& f, const dist::Factor& cross, const double* g) {
+    const long k = f.k, count = f.local_count();
+    buffer_ = cross.local;
+    la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, g, k, f.local.data(), k, -1.0,
+             buffer_.data(), k);
+    if (options_.l1 != 0)
+      for (double& v : buffer_) v += options_.l1;
+  }
+
+  RuleOptions options_;
+  std::vector<double> gram_, buffer_;
 };
 
-class Hals final : public UpdateRule {
+class Multiplicative final : public PenalizedRule {
  public:
+  using PenalizedRule::PenalizedRule;
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
     const long k = f.k, count = f.local_count();
-    // The gradient residual R = C - G F for all indices at once (one GEMM);
-    // then each index's k-vector is an independent problem, swept component
-    // by component while it and G stay in cache. A change d of F_j costs one
-    // axpy R -= d G_j, and none when the component stays at 0 (common: NMF
-    // factors are sparse).
-    residual_ = cross.local;
-    la::gemm(la::Op::none, la::Op::none, k, count, k, -1.0, gram, k, f.local.data(), k, 1.0,
-             residual_.data(), k);
+    const double* g = penalized_gram(gram, f.k);
+    buffer_.resize(f.local.size());
+    la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, g, k, f.local.data(), k, 0.0,
+             buffer_.data(), k);
+    const std::size_t n = f.local.size();
+    const double l1 = options_.l1;
+#pragma omp parallel for schedule(static)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double denominator = buffer_[i] + l1;
+      if (denominator > 0) f.local[i] *= cross.local[i] / denominator;
+    }
+  }
+};
+
+class Hals final : public PenalizedRule {
+ public:
+  using PenalizedRule::PenalizedRule;
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+    const long k = f.k, count = f.local_count();
+    const double* g_all = penalized_gram(gram, f.k);
+    // The negative gradient R = C - l1 - G F for all indices at once (one
+    // GEMM); then each index's k-vector is an independent problem, swept
+    // component by component while it and G stay in cache. A change d of
+    // F_j costs one axpy R -= d G_j, and none when the component stays at 0
+    // (common: NMF factors are sparse).
+    gradient(f, cross, g_all);
 #pragma omp parallel for schedule(static)
     for (long c = 0; c < count; ++c) {
       double* x = f.vector(c);
-      double* r = residual_.data() + c * k;
+      double* r = buffer_.data() + c * k;
       for (long j = 0; j < k; ++j) {
-        const double* g = gram + j * k;  // column j (= row j: G is symmetric)
+        const double* g = g_all + j * k;  // column j (= row j: G is symmetric)
         if (!(g[j] > 0)) continue;
-        const double updated = std::max(0.0, x[j] + r[j] / g[j]);
+        const double updated = std::max(0.0, x[j] - r[j] / g[j]);
         const double delta = updated - x[j];
         if (delta == 0) continue;
         x[j] = updated;
 #pragma omp simd
-        for (long l = 0; l < k; ++l) r[l] -= delta * g[l];
+        for (long l = 0; l < k; ++l) r[l] += delta * g[l];
       }
+    }
+  }
+};
+
+class Anls final : public PenalizedRule {
+ public:
+  using PenalizedRule::PenalizedRule;
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+    const int k = f.k;
+    const long count = f.local_count();
+    const double* g = penalized_gram(gram, k);
+    const double l1 = options_.l1;
+#pragma omp parallel
+    {
+      std::vector<double> scratch, c(std::size_t(k), 0.0);
+#pragma omp for schedule(dynamic, 64)
+      for (long i = 0; i < count; ++i) {
+        for (int j = 0; j < k; ++j) c[std::size_t(j)] = cross.vector(i)[j] - l1;
+        solve_nnls(k, g, c.data(), f.vector(i), scratch);
+      }
+    }
+  }
+};
+
+class ProjectedGradient final : public PenalizedRule {
+ public:
+  using PenalizedRule::PenalizedRule;
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+    const double* g = penalized_gram(gram, f.k);
+    double step = options_.step;
+    if (!(step > 0)) {
+      const double lipschitz = la::symmetric_eigenvalues(f.k, g).back();
+      if (!(lipschitz > 0)) return;  // the other factor is zero: nothing to learn
+      step = 1.0 / lipschitz;
+    }
+    gradient(f, cross, g);
+    const std::size_t n = f.local.size();
+#pragma omp parallel for schedule(static)
+    for (std::size_t i = 0; i < n; ++i) f.local[i] = std::max(0.0, f.local[i] - step * buffer_[i]);
+  }
+};
+
+class ProjectedLeastSquares final : public PenalizedRule {
+ public:
+  using PenalizedRule::PenalizedRule;
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+    const long k = f.k, count = f.local_count();
+    const double* penalized = penalized_gram(gram, f.k);
+    std::vector<double> g(penalized, penalized + k * k);
+    f.local = cross.local;
+    if (options_.l1 != 0)
+      for (double& v : f.local) v -= options_.l1;
+    // A singular G (dead components) gets the smallest ridge that makes it
+    // definite; the least-squares solution is otherwise exact.
+    double ridge = 0, trace = 0;
+    for (long j = 0; j < k; ++j) trace += g[std::size_t(j * k + j)];
+    const std::vector<double> rhs = f.local;
+    while (!la::cholesky_solve(k, g.data(), count, f.local.data())) {
+      const double add = ridge == 0 ? 1e-14 * std::max(trace / k, 1e-300) : ridge;
+      for (long j = 0; j < k; ++j) g[std::size_t(j * k + j)] += add;
+      ridge = 2 * (ridge == 0 ? add : ridge);
+      f.local = rhs;
+    }
+    for (double& v : f.local) v = std::max(0.0, v);
+  }
+};
+
+class Adam final : public PenalizedRule {
+ public:
+  using PenalizedRule::PenalizedRule;
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+    gradient(f, cross, penalized_gram(gram, f.k));
+    if (first_.size() != f.local.size()) {
+      first_.assign(f.local.size(), 0.0);
+      second_.assign(f.local.size(), 0.0);
+      steps_ = 0;
+    }
+    ++steps_;
+    const double b1 = options_.beta1, b2 = options_.beta2, lr = options_.learning_rate;
+    const double correct1 = 1 - std::pow(b1, double(steps_)), correct2 = 1 - std::pow(b2, double(steps_));
+    const std::size_t n = f.local.size();
+#pragma omp parallel for schedule(static)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double grad = buffer_[i];
+      first_[i] = b1 * first_[i] + (1 - b1) * grad;
+      second_[i] = b2 * second_[i] + (1 - b2) * grad * grad;
+      const double step = lr * (first_[i] / correct1) / (std::sqrt(second_[i] / correct2) + 1e-8);
+      f.local[i] = std::max(0.0, f.local[i] - step);
     }
   }
 
  private:
-  std::vector<double> residual_;
+  std::vector<double> first_, second_;  // Adam's moment estimates
+  long steps_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<UpdateRule> make_multiplicative() { return std::make_unique<Multiplicative>(); }
-std::unique_ptr<UpdateRule> make_hals() { return std::make_unique<Hals>(); }
-
 const std::vector<std::string>& rule_names() {
-  static const std::vector<std::string> names{"mu", "hals"};
+  static const std::vector<std::string> names{"mu", "hals", "anls", "pgd", "als", "adam"};
   return names;
 }
 
-std::unique_ptr<UpdateRule> make_rule(const std::string& name) {
-  if (name == "mu") return make_multiplicative();
-  if (name == "hals") return make_hals();
-  throw Error("unknown --algo '" + name + "' (choose mu or hals)");
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options) {
+  if (options.l1 < 0 || options.l2 < 0) throw Error("penalties must be >= 0");
+  if (options.step < 0) throw Error("--step must be >= 0");
+  if (!(options.learning_rate > 0) || options.beta1 < 0 || options.beta1 >= 1 ||
+      options.beta2 < 0 || options.beta2 >= 1)
+    throw Error("adam needs --lr > 0 and --beta1, --beta2 in [0, 1)");
+  if (name == "mu") return std::make_unique<Multiplicative>(options);
+  if (name == "hals") return std::make_unique<Hals>(options);
+  if (name == "anls") return std::make_unique<Anls>(options);
+  if (name == "pgd") return std::make_unique<ProjectedGradient>(options);
+  if (name == "als") return std::make_unique<ProjectedLeastSquares>(options);
+  if (name == "adam") return std::make_unique<Adam>(options);
+  std::string known;
+  for (const auto& n : rule_names()) known += (known.empty() ? "" : ", ") + n;
+  throw Error("unknown --algo '" + name + "' (choose " + known + ")");
 }
 
 }  // namespace nmfx::nmf

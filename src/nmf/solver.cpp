@@ -9,8 +9,8 @@
 namespace nmfx::nmf {
 
 SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
-                  dist::Factor& w, dist::Factor& h, UpdateRule& rule, const StopCriteria& stop,
-                  const Observer& observer) {
+                  dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
+                  const StopCriteria& stop, const Observer& observer) {
   const int k = w.k;
   dist::Factor xht(k, w.map), wtx(k, h.map);
   std::vector<double> gram_w(std::size_t(k) * k), gram_h(gram_w.size());
@@ -49,10 +49,10 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   }
   for (long it = 1; it <= stop.max_iterations; ++it) {
     la::xht(grid, x, h, xht);
-    rule.update(w, xht, gram_h.data());
+    rule_w.update(w, xht, gram_h.data());
     la::gram(grid.col_comm(), w, gram_w.data());
     la::wtx(grid, x, w, wtx);
-    rule.update(h, wtx, gram_w.data());
+    rule_h.update(h, wtx, gram_w.data());
     result.history.push_back(record(it));
     result.iterations = it;
     if (const std::string reason = observe(); !reason.empty()) {

@@ -54,6 +54,11 @@ void check_config(const FitConfig& c) {
   if (c.max_iterations < 0) throw Error("--max-iter must be >= 0");
   if (c.tolerance < 0 || c.time_limit < 0) throw Error("--tol and --time-limit must be >= 0");
   if (c.block < 0) throw Error("--block must be positive");
+  const bool known_init = c.init == "random" || c.init == "eye" || c.init == "nndsvd" ||
+                          c.init == "nndsvda" || c.init == "nndsvdar" || c.init.rfind("file:", 0) == 0;
+  if (!known_init)
+    throw Error("unknown --init '" + c.init +
+                "' (choose random, eye, nndsvd, nndsvda, nndsvdar or file:RUN.h5)");
   if (c.metrics_every < 0) throw Error("--metrics-every must be >= 0");
   if (!c.early_stop.empty() && c.early_stop != "plateau")
     throw Error("unknown --early-stop '" + c.early_stop + "' (supported: plateau)");
@@ -61,7 +66,8 @@ void check_config(const FitConfig& c) {
     throw Error("--early-stop plateau needs metrics (--metrics-every > 0)");
   if (c.plateau_window < 1 || !(c.plateau_tolerance >= 0))
     throw Error("--plateau-window must be >= 1 and --plateau-tol >= 0");
-  nmf::make_rule(c.algorithm);  // validates the name
+  nmf::make_rule(c.algorithm, c.rule_w);  // validates the name and options
+  nmf::make_rule(c.algorithm, c.rule_h);
   std::error_code ec;
   if (std::filesystem::equivalent(c.data_path, c.output_path, ec))
     throw Error("the output '" + c.output_path + "' is the input file; choose another name");
@@ -163,11 +169,37 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.write_attribute("time_limit", config.time_limit);
   out.write_attribute("data", config.data_path);
   out.write_attribute("dataset", config.dataset);
-  out.write_attribute("init", std::string("random"));
+  out.write_attribute("init", config.init);
   out.write_attribute("early_stop", config.early_stop.empty() ? std::string("none") : config.early_stop);
   out.write_attribute("command_line", config.command_line);
   out.write_attribute("version", std::string(NMFX_VERSION));
   out.close();
+}
+
+/// Fills W and H as --init says. Collective.
+void initialize(const FitConfig& config, const ProcessGrid& grid, const dist::DistMatrix& x,
+                double x_mean, dist::Factor& w, dist::Factor& h) {
+  const std::string& init = config.init;
+  if (init == "random") {
+    nmf::random_init(config.seed, x_mean, w, h);
+  } else if (init == "eye") {
+    nmf::eye_init(w, h);
+  } else if (init == "nndsvd" || init == "nndsvda" || init == "nndsvdar") {
+    nmf::nndsvd_init(grid, la::svd(grid, x, config.rank), init, x_mean, config.seed, w, h);
+  } else if (init.rfind("file:", 0) == 0) {
+    const std::string path = init.substr(5);
+    io::File run = io::File::open_read(grid.comm(), path);
+    w = io::read_factor(run, "/W", config.rank, w.map, io::FactorLayout::index_major);
+    h = io::read_factor(run, "/H", config.rank, h.map, io::FactorLayout::component_major);
+    collectively(grid.comm(), [&] {
+      for (const dist::Factor* f : {&w, &h})
+        for (double v : f->local)
+          if (!(v >= 0) || !std::isfinite(v))
+            throw Error("the factors in '" + path + "' are not finite and non-negative");
+    });
+  } else {
+    throw Error("unknown --init '" + init + "'", true);  // checked before: unreachable
+  }
 }
 
 }  // namespace
@@ -220,7 +252,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   Measurements measured;
   if (config.reference) {
     const double start = MPI_Wtime();
-    measured.sigma_x = la::singular_values(grid, x);
+    measured.sigma_x = la::svd(grid, x, 0).sigma;
     double tail = 0;  // sum of sigma_i^2 beyond k: the best any rank-k model leaves
     for (std::size_t i = std::size_t(config.rank); i < measured.sigma_x.size(); ++i)
       tail += measured.sigma_x[i] * measured.sigma_x[i];
@@ -233,8 +265,9 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   }
 
   dist::Factor w(config.rank, x.rows), h(config.rank, x.cols);
-  nmf::random_init(config.seed, sums[0] / (double(m) * double(n)), w, h);
-  auto rule = nmf::make_rule(config.algorithm);
+  initialize(config, grid, x, sums[0] / (double(m) * double(n)), w, h);
+  auto rule_w = nmf::make_rule(config.algorithm, config.rule_w);
+  auto rule_h = nmf::make_rule(config.algorithm, config.rule_h);
   nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
   metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
   auto observer = [&](const nmf::IterationView& v) -> std::string {
@@ -256,7 +289,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     }
     return flat && config.early_stop == "plateau" ? "plateau" : "";
   };
-  const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule, stop, observer);
+  const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule_w, *rule_h, stop,
+                                                   observer);
   // The final state is always measured (not fed to the plateau detector,
   // whose windows assume evenly spaced evaluations).
   if (config.metrics_every > 0 && measured.evaluations.back().iteration != result.iterations)

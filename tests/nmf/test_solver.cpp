@@ -36,9 +36,9 @@ Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n,
   MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm);
   dist::Factor w(k, x.rows), h(k, x.cols);
   nmf::random_init(2026, sum / double(m * n), w, h);
-  auto rule = nmf::make_rule(algo);
+  auto rule_w = nmf::make_rule(algo), rule_h = nmf::make_rule(algo);
   Fit out;
-  out.result = nmf::solve(grid, x, norm2, w, h, *rule, {iterations, 0, 0});
+  out.result = nmf::solve(grid, x, norm2, w, h, *rule_w, *rule_h, {iterations, 0, 0});
   out.w = test::gather(grid.col_comm().get(), w, true);
   out.h = test::gather(grid.row_comm().get(), h, true);
   return out;
@@ -86,8 +86,8 @@ TEST_CASE("dead components neither divide by zero nor raise the objective", "[nm
     nmf::random_init(1, 0.5, w, h);
     for (long c = 0; c < w.local_count(); ++c) w.vector(c)[0] = 0;  // component 0 dead in W
     for (long c = 0; c < h.local_count(); ++c) h.vector(c)[0] = 0;  // ... and in H
-    auto rule = nmf::make_rule(algo);
-    const auto result = nmf::solve(grid, x, norm2, w, h, *rule, {20, 0, 0});
+    auto rule_w = nmf::make_rule(algo), rule_h = nmf::make_rule(algo);
+    const auto result = nmf::solve(grid, x, norm2, w, h, *rule_w, *rule_h, {20, 0, 0});
     bool finite = true;
     for (double v : w.local) finite = finite && std::isfinite(v) && v >= 0;
     for (double v : h.local) finite = finite && std::isfinite(v) && v >= 0;
@@ -103,13 +103,13 @@ TEST_CASE("stop criteria: tolerance and time limit agree on every rank", "[nmf]"
   dist::DistMatrix x(grid, 40, 30, 4, 4);
   test::fill(x);
   const double norm2 = squared_norm(MPI_COMM_WORLD, x);
-  auto rule = nmf::make_rule("mu");
+  auto rule = nmf::make_rule("mu");  // stateless: one object serves both factors
   dist::Factor w(3, x.rows), h(3, x.cols);
   nmf::random_init(5, 0.5, w, h);
-  const auto by_tol = nmf::solve(grid, x, norm2, w, h, *rule, {100000, 1e-3, 0});
+  const auto by_tol = nmf::solve(grid, x, norm2, w, h, *rule, *rule, {100000, 1e-3, 0});
   CHECK(by_tol.stop_reason == "tol");
   CHECK(by_tol.iterations < 100000);
-  const auto by_time = nmf::solve(grid, x, norm2, w, h, *rule, {100000000, 0, 0.2});
+  const auto by_time = nmf::solve(grid, x, norm2, w, h, *rule, *rule, {100000000, 0, 0.2});
   CHECK(by_time.stop_reason == "time_limit");
   CHECK(by_time.history.back().seconds >= 0.2);
   long mine = by_time.iterations, most = 0;

@@ -2,6 +2,7 @@
 // Typed wrappers over BLAS and ScaLAPACK tools. Matrices are column-major;
 // sizes are checked for int overflow before they reach Fortran.
 #include <array>
+#include <vector>
 
 #include "nmfx/dist/block_cyclic.hpp"
 
@@ -15,6 +16,14 @@ void gemm(Op op_a, Op op_b, long m, long n, long k, double alpha, const double* 
 
 /// C = A * A^T for A n x k (both triangles of C filled).
 void gram(long n, long k, const double* a, long lda, double* c);
+
+/// Solves G X = B in place for symmetric positive definite G (n x n) and
+/// `nrhs` right-hand sides B (n x nrhs); false when G is not positive
+/// definite (B is then unchanged).
+bool cholesky_solve(long n, const double* g, long nrhs, double* b);
+
+/// Eigenvalues of a symmetric n x n matrix, ascending (LAPACK dsyev).
+std::vector<double> symmetric_eigenvalues(long n, const double* g);
 
 /// ScaLAPACK's numroc: indices of `global_size` owned by process `proc`.
 long numroc(long global_size, int block, int proc, int procs);

@@ -18,9 +18,17 @@ std::vector<double> qr_r(const Communicator& comm, int context, const dist::Fact
 /// dgesdd); every rank computes the same from the same input.
 std::vector<double> singular_values(long m, long n, std::vector<double> a);
 
-/// All min(m, n) singular values of X, descending, the same on every rank:
-/// ScaLAPACK QR (LQ when m < n) of a copy of X, then pdgesvd of the
-/// triangular factor, so X is never gathered. Needs square blocks.
-std::vector<double> singular_values(const ProcessGrid& grid, const dist::DistMatrix& x);
+/// The singular values of X and, optionally, its leading singular vectors.
+struct Svd {
+  std::vector<double> sigma;  // all min(m, n), descending, the same on every rank
+  dist::Factor u;             // k left singular vectors, laid out like W
+  dist::Factor v;             // k right singular vectors, laid out like H
+};
+
+/// ScaLAPACK QR (LQ when m < n) of a copy of X, then pdgesvd of the p x p
+/// triangular factor (p = min(m, n)), so X is never gathered; the other
+/// side's vectors come from one distributed product with X (U = X V / sigma
+/// or V = X^T U / sigma). `k` = 0: values only. Needs square blocks.
+Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k);
 
 }  // namespace nmfx::la

@@ -1,14 +1,28 @@
 #pragma once
-// Initial factors.
+// Initial factors. Every one is a function of global indices (and the seed),
+// so the same settings give the same factors on every grid.
 #include <cstdint>
+#include <string>
 
-#include "nmfx/dist/block_cyclic.hpp"
+#include "nmfx/la/decompositions.hpp"
 
 namespace nmfx::nmf {
 
 /// Uniform random W and H with entries in [0, 2 sqrt(mean(X)/k)), so that the
-/// initial W H matches X's mean. Each entry is a function of (seed, global
-/// index) only: the same seed gives the same factors on every grid.
+/// initial W H matches X's mean.
 void random_init(std::uint64_t seed, double x_mean, dist::Factor& w, dist::Factor& h);
+
+/// Identity-based (as in the seeds): W = I (m x k) and H = I (k x n), ones
+/// where the global row and column indices agree. Entries that start at 0
+/// stay at 0 under mu; the other rules move them.
+void eye_init(dist::Factor& w, dist::Factor& h);
+
+/// NNDSVD (Boutsidis & Gallopoulos 2008) from X's leading k singular triplets
+/// (`svd`, with vectors): each triplet's dominant non-negative part. Variant
+/// "nndsvd" keeps the zeros, "nndsvda" fills them with mean(X), "nndsvdar"
+/// with uniform random values in [0, mean(X)/100). Collective over the grid
+/// (component norms are sums over ranks).
+void nndsvd_init(const ProcessGrid& grid, const la::Svd& svd, const std::string& variant,
+                 double x_mean, std::uint64_t seed, dist::Factor& w, dist::Factor& h);
 
 }  // namespace nmfx::nmf

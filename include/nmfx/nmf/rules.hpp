@@ -1,9 +1,12 @@
 #pragma once
 // Update rules: each improves one factor with the other held fixed. Thanks to
 // nmfx's factor layout both half-steps are the same problem,
-//   min_{F >= 0} 1/2 ||Y - F^T B||^2   (Y = X, F = W^T, B = H  or  Y = X^T, F = H, B = W^T),
+//   min_{F >= 0} 1/2 ||Y - F^T B||^2 + l1 ||F||_1 + l2/2 ||F||^2
+//   (Y = X, F = W^T, B = H  or  Y = X^T, F = H, B = W^T),
 // which a rule sees only through the cross product C = B Y^T (k x count) and
-// the Gram matrix G = B B^T (k x k). Rules are local: no communication.
+// the Gram matrix G = B B^T (k x k). The gradient is G F - C + l1 + l2 F.
+// Each factor has its own rule object (its own options and state, e.g.
+// Adam's moments). Rules are local: no communication.
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,27 +15,41 @@
 
 namespace nmfx::nmf {
 
+/// The options of one factor's rule.
+struct RuleOptions {
+  double l1 = 0, l2 = 0;     // penalties l1 ||F||_1 + l2/2 ||F||_F^2
+  double step = 0;           // pgd: fixed step size (0: 1/L, L = ||G + l2 I||_2)
+  double learning_rate = 1e-3, beta1 = 0.9, beta2 = 0.999;  // adam
+};
+
 class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
   /// Improves `f` (k x local_count) given `cross` (same shape) and `gram`
-  /// (k x k, column-major). Never increases the half-step objective.
+  /// (k x k, column-major).
   virtual void update(dist::Factor& f, const dist::Factor& cross, const double* gram) = 0;
 };
 
-/// Lee & Seung's multiplicative update F <- F .* C ./ (G F). Where G F is 0
-/// (a dead component) the entry is left unchanged instead of dividing by 0.
-std::unique_ptr<UpdateRule> make_multiplicative();
-
-/// HALS (Cichocki; Gillis): exact coordinate minimization, one component at a
-/// time, F_j <- max(0, F_j + (C_j - (G F)_j) / G_jj). Components whose G_jj is
-/// 0 (the other factor's component is all zero) are skipped, never divided by.
-std::unique_ptr<UpdateRule> make_hals();
-
-/// The rule named by --algo ("mu" or "hals"); Error otherwise.
-std::unique_ptr<UpdateRule> make_rule(const std::string& name);
+/// The rule named by --algo with the given options; Error for an unknown name.
+///  - mu:   Lee & Seung's multiplicative update F <- F .* C ./ (G F + l1 + l2 F);
+///          entries whose denominator is 0 (dead components) stay unchanged.
+///  - hals: exact coordinate minimization one component at a time (Cichocki;
+///          Gillis); components with G_jj + l2 = 0 are skipped.
+///  - anls: the exact non-negative least-squares solution for every index
+///          (block principal pivoting, Kim & Park 2011), warm-started.
+///  - pgd:  one projected gradient step, F <- max(0, F - t grad), t = 1/L.
+///  - als:  unconstrained least squares, then projection onto F >= 0 (may
+///          oscillate: that is the method, not a bug).
+///  - adam: one Adam step on the gradient (Kingma & Ba), then projection.
+/// Every rule honours l1 and l2.
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options = {});
 
 /// The names make_rule accepts.
 const std::vector<std::string>& rule_names();
+
+/// Solves min_{x >= 0} 1/2 x^T G x - c^T x exactly for one k-vector by block
+/// principal pivoting, starting from the passive set {i : x_i > 0}.
+/// Components with G_ii <= 0 are held at 0. `scratch` is reused memory.
+void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<double>& scratch);
 
 }  // namespace nmfx::nmf

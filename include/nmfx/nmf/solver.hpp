@@ -49,9 +49,10 @@ using Observer = std::function<std::string(const IterationView&)>;
 
 /// Runs the alternating updates on `x` (block-cyclic on `grid`, with squared
 /// Frobenius norm `x_norm2`) from the initial `w` (X's rows) and `h` (X's
-/// columns). Collective; every rank stops at the same iteration.
+/// columns), updating W with `rule_w` and H with `rule_h`. Collective; every
+/// rank stops at the same iteration.
 SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
-                  dist::Factor& w, dist::Factor& h, UpdateRule& rule, const StopCriteria& stop,
-                  const Observer& observer = {});
+                  dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
+                  const StopCriteria& stop, const Observer& observer = {});
 
 }  // namespace nmfx::nmf

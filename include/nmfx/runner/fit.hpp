@@ -6,6 +6,8 @@
 
 #include <mpi.h>
 
+#include "nmfx/nmf/rules.hpp"
+
 namespace nmfx::runner {
 
 struct FitConfig {
@@ -14,6 +16,8 @@ struct FitConfig {
   std::string output_path;
   int rank = 0;  // k
   std::string algorithm = "hals";
+  nmf::RuleOptions rule_w, rule_h;  // penalties, steps, Adam settings per factor
+  std::string init = "random";      // random | eye | nndsvd | nndsvda | nndsvdar | file:RUN.h5
   long max_iterations = 100;
   double tolerance = 0;
   double time_limit = 0;
