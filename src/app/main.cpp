@@ -9,6 +9,8 @@
 #include "nmfx/core/mpi.hpp"
 #include "nmfx/runner/data.hpp"
 #include "nmfx/runner/fit.hpp"
+#include "nmfx/runner/info.hpp"
+#include "nmfx/runner/transform.hpp"
 
 namespace {
 
@@ -86,11 +88,44 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("-o,--output", synth.output_path, "dataset file to write")->required();
 
   nmfx::runner::ImportConfig import;
-  auto* import_cmd = app.add_subcommand("import", "Import images into a dataset file");
-  import_cmd->add_option("--format", import.format, "input format: idx")->capture_default_str();
-  import_cmd->add_option("images", import.images_path, "IDX images file (.gz or raw)")->required();
-  import_cmd->add_option("--labels", import.labels_path, "IDX labels file (.gz or raw)");
+  auto* import_cmd = app.add_subcommand("import", "Import a dataset (IDX, image folder, NPY, CSV, HDF5)");
+  import_cmd->add_option("--format", import.format, "idx | images | npy | csv | hdf5")
+      ->capture_default_str();
+  import_cmd->add_option("input", import.input_path,
+                         "IDX file (.gz or raw), image folder, .npy, .csv or .h5 file")
+      ->required();
+  import_cmd->add_option("--labels", import.labels_path,
+                         "labels: IDX (idx); one per line, 'name,label' lines or .npy (others)");
+  import_cmd->add_option("--dataset", import.dataset, "hdf5: the matrix inside the input (default /X)");
+  import_cmd->add_option("--resize", import.resize, "images: resize every image to HxW");
+  import_cmd->add_flag("--grayscale", import.grayscale, "images: merge colour to one gray channel");
+  import_cmd->add_option("--limit", import.limit, "only the first N samples (0: all)")
+      ->capture_default_str();
   import_cmd->add_option("-o,--output", import.output_path, "dataset file to write")->required();
+
+  std::string info_path;
+  auto* info_cmd = app.add_subcommand("info", "What a dataset or run file holds");
+  info_cmd->add_option("file", info_path, "HDF5 file")->required();
+
+  nmfx::runner::EncodeConfig encode;
+  auto* encode_cmd = app.add_subcommand("encode", "Non-negative codes of data against a run's H");
+  encode_cmd->add_option("run", encode.run_path, "run file with the dictionary /H")->required();
+  encode_cmd->add_option("data", encode.data_path, "dataset file")->required();
+  encode_cmd->add_option("--dataset", encode.dataset, "matrix inside the data file")->capture_default_str();
+  encode_cmd->add_option("-o,--output", encode.output_path, "codes file to write (/W)")->required();
+
+  nmfx::runner::DecodeConfig decode;
+  auto* decode_cmd = app.add_subcommand("decode", "Reconstructions W H from codes and a run's H");
+  decode_cmd->add_option("codes", decode.codes_path, "codes file (/W)")->required();
+  decode_cmd->add_option("run", decode.run_path, "run file with the dictionary /H")->required();
+  decode_cmd->add_option("-o,--output", decode.output_path, "file to write (/X_hat)")->required();
+
+  nmfx::runner::PcaConfig pca;
+  auto* pca_cmd = app.add_subcommand("pca", "PCA baseline: mean-centred truncated SVD");
+  pca_cmd->add_option("data", pca.data_path, "dataset file")->required();
+  pca_cmd->add_option("-k,--rank", pca.rank, "number of components")->required();
+  pca_cmd->add_option("--dataset", pca.dataset, "matrix inside the data file")->capture_default_str();
+  pca_cmd->add_option("-o,--output", pca.output_path, "file to write")->required();
 
   try {
     app.parse(argc, argv);
@@ -120,6 +155,14 @@ int main(int argc, char** argv) {
       nmfx::runner::run_synth(MPI_COMM_WORLD, synth, root);
     } else if (import_cmd->parsed()) {
       nmfx::runner::run_import(MPI_COMM_WORLD, import, root);
+    } else if (info_cmd->parsed()) {
+      nmfx::runner::run_info(MPI_COMM_WORLD, info_path, root);
+    } else if (encode_cmd->parsed()) {
+      nmfx::runner::run_encode(MPI_COMM_WORLD, encode, root);
+    } else if (decode_cmd->parsed()) {
+      nmfx::runner::run_decode(MPI_COMM_WORLD, decode, root);
+    } else if (pca_cmd->parsed()) {
+      nmfx::runner::run_pca(MPI_COMM_WORLD, pca, root);
     }
   } catch (const nmfx::Error& e) {
     if (e.collective()) {

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/dist/checks.hpp"
 #include "nmfx/io/matrix_io.hpp"
 #include "nmfx/io/output.hpp"
 #include "nmfx/la/decompositions.hpp"
@@ -17,37 +18,6 @@
 
 namespace nmfx::runner {
 namespace {
-
-/// Collective: Error unless every entry of X is finite and non-negative; the
-/// message names the first offending entry by global (row, column).
-void require_nonnegative_finite(const ProcessGrid& grid, const dist::DistMatrix& x,
-                                const std::string& what) {
-  const long lr = x.local_rows(), lc = x.local_cols(), n = x.cols.global_size();
-  // counts of NaN, infinite and negative entries, and the first one's index
-  double counts[3] = {0, 0, 0};
-  long first[3] = {-1, -1, -1};
-  for (long j = 0; j < lc; ++j)
-    for (long i = 0; i < lr; ++i) {
-      const double v = x.at(i, j);
-      const int kind = std::isnan(v) ? 0 : std::isinf(v) ? 1 : v < 0 ? 2 : -1;
-      if (kind < 0) continue;
-      counts[kind] += 1;
-      const long global = x.rows.to_global(i) * n + x.cols.to_global(j);
-      if (first[kind] < 0 || global < first[kind]) first[kind] = global;
-    }
-  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_DOUBLE, MPI_SUM, grid.comm());
-  for (long& f : first)
-    if (f < 0) f = std::numeric_limits<long>::max();
-  MPI_Allreduce(MPI_IN_PLACE, first, 3, MPI_LONG, MPI_MIN, grid.comm());
-  static const char* names[3] = {"NaN", "infinite", "negative"};
-  for (int kind = 0; kind < 3; ++kind)
-    if (counts[kind] > 0)
-      throw Error(what + " has " + std::to_string(long(counts[kind])) + " " + names[kind] +
-                  " entr" + (counts[kind] > 1 ? "ies" : "y") + " (first at row " +
-                  std::to_string(first[kind] / n) + ", column " + std::to_string(first[kind] % n) +
-                  "); NMF needs finite, non-negative data",
-                  true);  // from all-reduced counts: every rank throws it
-}
 
 void check_config(const FitConfig& c) {
   if (c.rank < 1) throw Error("--rank must be at least 1 (got " + std::to_string(c.rank) + ")");
@@ -235,7 +205,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   const double read_start = MPI_Wtime();
   dist::DistMatrix x = io::read_matrix(data, config.dataset, grid, block, block);
   data.close();
-  require_nonnegative_finite(grid, x, what);
+  dist::require_nonnegative_finite(grid.comm(), x, what);
   double sums[2] = {0, 0};  // sum and sum of squares
   for (double v : x.local) {
     sums[0] += v;

@@ -46,8 +46,8 @@ Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n,
 
 }  // namespace
 
-TEST_CASE("MU and HALS never increase the objective", "[nmf]") {
-  for (const std::string algo : {"mu", "hals"})
+TEST_CASE("mu, hals, anls and pgd never increase the objective", "[nmf]") {
+  for (const std::string algo : {"mu", "hals", "anls", "pgd"})
     for (const GridShape shape : test::all_shapes(test::world_size())) {
       const Fit f = fit(MPI_COMM_WORLD, shape, algo, 60, 40, 5, 60);
       const auto& hist = f.result.history;
@@ -61,8 +61,84 @@ TEST_CASE("MU and HALS never increase the objective", "[nmf]") {
     }
 }
 
+TEST_CASE("adam lowers the objective; als projects exact least squares", "[nmf]") {
+  const GridShape shape = choose_grid(test::world_size(), 60, 40);
+  const Fit adam = fit(MPI_COMM_WORLD, shape, "adam", 60, 40, 5, 200);
+  CHECK(adam.result.history.back().rel_error < 0.8 * adam.result.history.front().rel_error);
+  // ALS may oscillate; it promises non-negative factors and, per half-step,
+  // the projection of the unconstrained least-squares solution.
+  const Fit als = fit(MPI_COMM_WORLD, shape, "als", 60, 40, 5, 20);
+  bool ok = true;
+  for (double v : als.w) ok = ok && v >= 0 && std::isfinite(v);
+  for (double v : als.h) ok = ok && v >= 0 && std::isfinite(v);
+  CHECK(ok);
+  CHECK(als.result.history.back().rel_error < als.result.history.front().rel_error);
+}
+
+TEST_CASE("NNLS by block principal pivoting meets the KKT conditions", "[nmf]") {
+  // Random problems: G = B B^T (SPD, well and badly conditioned), c = B y
+  // for y of mixed signs, from every warm start (empty, full, random).
+  std::vector<double> scratch;
+  for (int k : {1, 3, 10, 40})
+    for (int trial = 0; trial < 20; ++trial) {
+      const int samples = k + 5 + trial;
+      std::vector<double> b(std::size_t(k) * samples), g(std::size_t(k) * k, 0.0), c(std::size_t(k), 0.0);
+      for (std::size_t i = 0; i < b.size(); ++i) b[i] = uniform01(trial, 91, i) - (trial % 3 == 0 ? 0.2 : 0.5);
+      for (int i = 0; i < k; ++i)
+        for (int j = 0; j < k; ++j)
+          for (int s = 0; s < samples; ++s) g[std::size_t(j * k + i)] += b[std::size_t(s * k + i)] * b[std::size_t(s * k + j)];
+      for (int s = 0; s < samples; ++s) {
+        const double y = uniform01(trial, 92, std::uint64_t(s)) - 0.4;
+        for (int i = 0; i < k; ++i) c[std::size_t(i)] += b[std::size_t(s * k + i)] * y;
+      }
+      double scale = 0;
+      for (double v : c) scale = std::max(scale, std::abs(v));
+      for (int start = 0; start < 3; ++start) {
+        std::vector<double> x(static_cast<std::size_t>(k));
+        for (int i = 0; i < k; ++i) x[std::size_t(i)] = start == 0 ? 0.0 : start == 1 ? 1.0 : double(i % 2);
+        nmf::solve_nnls(k, g.data(), c.data(), x.data(), scratch);
+        bool kkt = true;
+        for (int i = 0; i < k; ++i) {
+          double grad = -c[std::size_t(i)];
+          for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * x[std::size_t(j)];
+          kkt = kkt && x[std::size_t(i)] >= 0 && grad >= -1e-8 * scale &&
+                std::abs(x[std::size_t(i)] * grad) <= 1e-8 * scale * std::max(1.0, x[std::size_t(i)]);
+        }
+        INFO("k=" << k << " trial " << trial << " start " << start);
+        CHECK(kkt);
+      }
+    }
+}
+
+TEST_CASE("penalties: l1 makes factors sparser, l2 smaller", "[nmf]") {
+  const GridShape shape = choose_grid(test::world_size(), 50, 30);
+  for (const std::string algo : {"mu", "hals", "anls", "pgd", "als", "adam"}) {
+    auto run = [&](double l1, double l2) {
+      ProcessGrid grid(MPI_COMM_WORLD, shape);
+      dist::DistMatrix x(grid, 50, 30, 4, 4);
+      test::fill(x);
+      dist::Factor w(4, x.rows), h(4, x.cols);
+      nmf::random_init(3, 0.5, w, h);
+      nmf::RuleOptions o;
+      o.l1 = l1;
+      o.l2 = l2;
+      o.learning_rate = 1e-2;
+      auto rw = nmf::make_rule(algo, o), rh = nmf::make_rule(algo, o);
+      nmf::solve(grid, x, squared_norm(MPI_COMM_WORLD, x), w, h, *rw, *rh, {60, 0, 0});
+      double norm = 0;  // ||W||_1 + ||H||_1 over all global entries
+      for (double v : test::gather(grid.col_comm().get(), w, true)) norm += v;
+      for (double v : test::gather(grid.row_comm().get(), h, true)) norm += v;
+      return norm;
+    };
+    const double plain = run(0, 0), lasso = run(2.0, 0), ridge = run(0, 5.0);
+    INFO(algo);
+    CHECK(lasso < plain);
+    CHECK(ridge < plain);
+  }
+}
+
 TEST_CASE("the same seed gives the same factors on every grid", "[nmf]") {
-  for (const std::string algo : {"mu", "hals"}) {
+  for (const std::string algo : {"mu", "hals", "anls", "pgd", "als", "adam"}) {
     // Serial reference: one rank alone, 1x1 grid.
     const Fit ref = fit(MPI_COMM_SELF, {1, 1}, algo, 45, 31, 6, 50);
     for (const GridShape shape : test::all_shapes(test::world_size()))

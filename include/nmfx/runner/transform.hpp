@@ -1,0 +1,31 @@
+#pragma once
+// Commands that apply or compare against a fitted model: `nmfx encode`,
+// `nmfx decode` and the PCA baseline `nmfx pca`.
+#include <mpi.h>
+
+#include <string>
+
+namespace nmfx::runner {
+
+/// Non-negative codes W >= 0 minimizing ||X - W H|| for new data X against a
+/// run's dictionary H: one exact NNLS per sample, distributed like a fit.
+struct EncodeConfig {
+  std::string run_path, data_path, dataset = "/X", output_path;
+};
+void run_encode(MPI_Comm comm, const EncodeConfig& config, bool verbose);
+
+/// Reconstructions X_hat = W H from codes (/W of an encode or fit output)
+/// and a run's dictionary.
+struct DecodeConfig {
+  std::string codes_path, run_path, output_path;
+};
+void run_decode(MPI_Comm comm, const DecodeConfig& config, bool verbose);
+
+/// The PCA baseline: mean-centred truncated SVD of X with ScaLAPACK.
+struct PcaConfig {
+  std::string data_path, dataset = "/X", output_path;
+  int rank = 0;
+};
+void run_pca(MPI_Comm comm, const PcaConfig& config, bool verbose);
+
+}  // namespace nmfx::runner

@@ -1,0 +1,189 @@
+#include "nmfx/runner/transform.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "nmfx/core/error.hpp"
+#include "nmfx/dist/checks.hpp"
+#include "nmfx/io/matrix_io.hpp"
+#include "nmfx/io/output.hpp"
+#include "nmfx/la/blas.hpp"
+#include "nmfx/la/decompositions.hpp"
+#include "nmfx/la/products.hpp"
+#include "nmfx/nmf/rules.hpp"
+
+namespace nmfx::runner {
+namespace {
+
+int world_size(MPI_Comm comm) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  return size;
+}
+
+/// The 2-D shape of `dataset` in `file`, agreed on every rank.
+io::Dims matrix_shape(const io::File& file, const std::string& dataset) {
+  io::Dims dims;
+  collectively(file.comm(), [&] {
+    dims = file.shape(dataset);
+    if (dims.size() != 2)
+      throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(dims.size()) +
+                  "-D; expected a 2-D matrix");
+  });
+  return dims;
+}
+
+/// Sum of squares of a distributed matrix.
+double squared_norm(const ProcessGrid& grid, const dist::DistMatrix& x) {
+  double s = 0;
+  for (double v : x.local) s += v * v;
+  MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, grid.comm());
+  return s;
+}
+
+/// sum_{i >= k} sigma_i^2 / norm2.
+double tail_fraction(const std::vector<double>& sigma, int k, double norm2) {
+  double tail = 0;
+  for (std::size_t i = std::size_t(k); i < sigma.size(); ++i) tail += sigma[i] * sigma[i];
+  return norm2 > 0 ? tail / norm2 : 0;
+}
+
+}  // namespace
+
+void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
+  io::AtomicOutput output(comm, c.output_path);
+  io::File run = io::File::open_read(comm, c.run_path);
+  const io::Dims h_dims = matrix_shape(run, "/H");
+  io::File data = io::File::open_read(comm, c.data_path);
+  const io::Dims x_dims = matrix_shape(data, c.dataset);
+  const int k = int(h_dims[0]);
+  agree(comm, x_dims[1] != h_dims[1]
+                  ? c.dataset + " in '" + c.data_path + "' has " + std::to_string(x_dims[1]) +
+                        " features but the dictionary in '" + c.run_path + "' has " +
+                        std::to_string(h_dims[1])
+                  : "");
+  const ProcessGrid grid(comm, choose_grid(world_size(comm), long(x_dims[0]), long(x_dims[1])));
+  const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
+  dist::require_nonnegative_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
+  const dist::Factor h = io::read_factor(run, "/H", k, x.cols, io::FactorLayout::component_major);
+  // One exact NNLS per sample with the shared Gram matrix H H^T.
+  std::vector<double> gram(std::size_t(k) * k);
+  la::gram(grid.row_comm(), h, gram.data());
+  dist::Factor cross(k, x.rows), w(k, x.rows);
+  la::xht(grid, x, h, cross);
+  nmf::make_rule("anls")->update(w, cross, gram.data());
+  std::vector<double> gram_w(gram.size());
+  la::gram(grid.col_comm(), w, gram_w.data());
+  double model2 = 0;
+  for (std::size_t i = 0; i < gram.size(); ++i) model2 += gram[i] * gram_w[i];
+  const double x2 = squared_norm(grid, x);
+  const double rel_error = std::max(0.0, x2 - 2 * la::dot(grid.col_comm(), cross, w) + model2) / x2;
+
+  io::File out = io::File::create(comm, output.temporary_path());
+  io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
+  out.write_attribute("run", c.run_path);
+  out.write_attribute("data", c.data_path);
+  out.write_attribute("dataset", c.dataset);
+  out.write_attribute("rank", long(k));
+  out.write_attribute("rel_error", rel_error);
+  out.close();
+  output.commit();
+  if (verbose)
+    std::printf("nmfx encode: %ld samples against %d atoms, rel_error %.6e; wrote %s\n",
+                long(x_dims[0]), k, rel_error, c.output_path.c_str());
+}
+
+void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
+  io::AtomicOutput output(comm, c.output_path);
+  io::File codes = io::File::open_read(comm, c.codes_path);
+  io::File run = io::File::open_read(comm, c.run_path);
+  const io::Dims w_dims = matrix_shape(codes, "/W"), h_dims = matrix_shape(run, "/H");
+  agree(comm, w_dims[1] != h_dims[0]
+                  ? "the codes in '" + c.codes_path + "' have " + std::to_string(w_dims[1]) +
+                        " components but the dictionary in '" + c.run_path + "' has " +
+                        std::to_string(h_dims[0])
+                  : "");
+  const long m = long(w_dims[0]), n = long(h_dims[1]);
+  const int k = int(h_dims[0]);
+  const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
+  dist::DistMatrix x_hat(grid, m, n, dist::default_block, dist::default_block);
+  const dist::Factor w = io::read_factor(codes, "/W", k, x_hat.rows, io::FactorLayout::index_major);
+  const dist::Factor h = io::read_factor(run, "/H", k, x_hat.cols, io::FactorLayout::component_major);
+  if (x_hat.local_rows() > 0 && x_hat.local_cols() > 0)
+    la::gemm(la::Op::transpose, la::Op::none, x_hat.local_rows(), x_hat.local_cols(), k, 1.0,
+             w.local.data(), k, h.local.data(), k, 0.0, x_hat.local.data(), x_hat.leading_dim());
+  io::File out = io::File::create(comm, output.temporary_path());
+  io::write_matrix(out, "/X_hat", x_hat);
+  out.write_attribute("codes", c.codes_path);
+  out.write_attribute("run", c.run_path);
+  out.close();
+  output.commit();
+  if (verbose) std::printf("nmfx decode: /X_hat %ld x %ld; wrote %s\n", m, n, c.output_path.c_str());
+}
+
+void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
+  io::AtomicOutput output(comm, c.output_path);
+  io::File data = io::File::open_read(comm, c.data_path);
+  const io::Dims dims = matrix_shape(data, c.dataset);
+  const long m = long(dims[0]), n = long(dims[1]);
+  agree(comm, c.rank < 1 || c.rank > std::min(m, n)
+                  ? "--rank " + std::to_string(c.rank) + " is impossible for a " +
+                        std::to_string(m) + "x" + std::to_string(n) + " matrix"
+                  : "");
+  const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
+  dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
+  const double x2 = squared_norm(grid, x);
+  // The best rank-K approximation of X itself (Eckart-Young), for comparison.
+  const std::vector<double> sigma = la::svd(grid, x, 0).sigma;
+
+  // Centre the columns: the mean over samples, summed along grid columns.
+  std::vector<double> mean(std::size_t(n), 0.0);
+  for (long j = 0; j < x.local_cols(); ++j) {
+    double s = 0;
+    for (long i = 0; i < x.local_rows(); ++i) s += x.at(i, j);
+    mean[std::size_t(x.cols.to_global(j))] = s;
+  }
+  // Each global column's partial sums live in one grid column: sum over all.
+  MPI_Allreduce(MPI_IN_PLACE, mean.data(), int(n), MPI_DOUBLE, MPI_SUM, grid.comm());
+  for (double& v : mean) v /= double(m);
+  for (long j = 0; j < x.local_cols(); ++j)
+    for (long i = 0; i < x.local_rows(); ++i) x.at(i, j) -= mean[std::size_t(x.cols.to_global(j))];
+
+  la::Svd pca = la::svd(grid, x, c.rank);
+  // scores = U S (m x K), components = V^T (K x n)
+  for (long r = 0; r < pca.u.local_count(); ++r)
+    for (int j = 0; j < c.rank; ++j) pca.u.vector(r)[j] *= pca.sigma[std::size_t(j)];
+  double total = 0;
+  for (double s : pca.sigma) total += s * s;
+  std::vector<double> variance, ratio;
+  for (int j = 0; j < c.rank; ++j) {
+    const double s2 = pca.sigma[std::size_t(j)] * pca.sigma[std::size_t(j)];
+    variance.push_back(m > 1 ? s2 / double(m - 1) : 0.0);
+    ratio.push_back(total > 0 ? s2 / total : 0.0);
+  }
+  const double rel_error = tail_fraction(pca.sigma, c.rank, x2);
+  const double svd_rel_error = tail_fraction(sigma, c.rank, x2);
+
+  io::File out = io::File::create(comm, output.temporary_path());
+  io::write_factor(out, "/components", pca.v, grid.my_row() == 0, io::FactorLayout::component_major);
+  io::write_factor(out, "/scores", pca.u, grid.my_col() == 0, io::FactorLayout::index_major);
+  out.write_replicated("/mean", {hsize_t(n)}, mean.data());
+  out.write_replicated("/explained_variance", {variance.size()}, variance.data());
+  out.write_replicated("/explained_variance_ratio", {ratio.size()}, ratio.data());
+  out.write_replicated("/singular_values", {hsize_t(c.rank)}, pca.sigma.data());
+  out.write_replicated("/sigma_X", {sigma.size()}, sigma.data());
+  out.write_attribute("rank", long(c.rank));
+  out.write_attribute("rel_error", rel_error);
+  out.write_attribute("svd_rel_error", svd_rel_error);
+  out.write_attribute("data", c.data_path);
+  out.write_attribute("dataset", c.dataset);
+  out.close();
+  output.commit();
+  if (verbose)
+    std::printf("nmfx pca: rank %d, rel_error %.6e (rel_residual %.6f); uncentred rank-%d SVD "
+                "rel_error %.6e (rel_residual %.6f); wrote %s\n",
+                c.rank, rel_error, std::sqrt(rel_error), c.rank, svd_rel_error,
+                std::sqrt(svd_rel_error), c.output_path.c_str());
+}
+
+}  // namespace nmfx::runner
