@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--l2-w", fit.rule_w.l2, "L2 penalty (l2/2 ||W||^2) on W")->capture_default_str();
   fit_cmd->add_option("--l1-h", fit.rule_h.l1, "L1 penalty on H")->capture_default_str();
   fit_cmd->add_option("--l2-h", fit.rule_h.l2, "L2 penalty (l2/2 ||H||^2) on H")->capture_default_str();
+  fit_cmd->add_option("--sparsity-w", fit.rule_w.sparsity,
+                      "pgd: Hoyer sparseness of every column of W, in [0, 1] (off if < 0)");
+  fit_cmd->add_option("--sparsity-h", fit.rule_h.sparsity,
+                      "pgd: Hoyer sparseness of every row of H (every atom), in [0, 1] (off if < 0)");
   double step = 0, lr = 1e-3, beta1 = 0.9, beta2 = 0.999;
   fit_cmd->add_option("--step", step, "pgd: fixed step size (0: 1/L from the Gram matrix)")
       ->capture_default_str();

@@ -5,6 +5,7 @@
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/la/blas.hpp"
+#include "nmfx/nmf/sparseness.hpp"
 
 namespace nmfx::nmf {
 namespace {
@@ -107,7 +108,8 @@ class Anls final : public PenalizedRule {
 
 class ProjectedGradient final : public PenalizedRule {
  public:
-  using PenalizedRule::PenalizedRule;
+  ProjectedGradient(const RuleOptions& options, const Communicator* across)
+      : PenalizedRule(options), across_(across) {}
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
     const double* g = penalized_gram(gram, f.k);
     double step = options_.step;
@@ -120,7 +122,11 @@ class ProjectedGradient final : public PenalizedRule {
     const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < n; ++i) f.local[i] = std::max(0.0, f.local[i] - step * buffer_[i]);
+    if (options_.sparsity >= 0) project_sparseness(*across_, f, options_.sparsity);
   }
+
+ private:
+  const Communicator* across_;
 };
 
 class ProjectedLeastSquares final : public PenalizedRule {
@@ -184,21 +190,33 @@ const std::vector<std::string>& rule_names() {
   return names;
 }
 
-std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options) {
-  if (options.l1 < 0 || options.l2 < 0) throw Error("penalties must be >= 0");
-  if (options.step < 0) throw Error("--step must be >= 0");
-  if (!(options.learning_rate > 0) || options.beta1 < 0 || options.beta1 >= 1 ||
-      options.beta2 < 0 || options.beta2 >= 1)
+void check_rule(const std::string& name, const RuleOptions& options) {
+  if (std::find(rule_names().begin(), rule_names().end(), name) == rule_names().end()) {
+    std::string known;
+    for (const auto& n : rule_names()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("unknown --algo '" + name + "' (choose " + known + ")");
+  }
+  if (!(options.l1 >= 0) || !(options.l2 >= 0)) throw Error("penalties must be >= 0");
+  if (!(options.step >= 0)) throw Error("--step must be >= 0");
+  if (!(options.learning_rate > 0) || !(options.beta1 >= 0) || options.beta1 >= 1 ||
+      !(options.beta2 >= 0) || options.beta2 >= 1)
     throw Error("adam needs --lr > 0 and --beta1, --beta2 in [0, 1)");
+  if (options.sparsity >= 0 && name != "pgd")
+    throw Error("--sparsity-w / --sparsity-h work with --algo pgd (Hoyer's projected gradient)");
+  if (options.sparsity > 1) throw Error("--sparsity-w / --sparsity-h must lie in [0, 1]");
+}
+
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options,
+                                      const Communicator* across) {
+  check_rule(name, options);
+  if (options.sparsity >= 0 && !across)
+    throw Error("sparseness projection needs the communicator of the factor's components");
   if (name == "mu") return std::make_unique<Multiplicative>(options);
   if (name == "hals") return std::make_unique<Hals>(options);
   if (name == "anls") return std::make_unique<Anls>(options);
-  if (name == "pgd") return std::make_unique<ProjectedGradient>(options);
+  if (name == "pgd") return std::make_unique<ProjectedGradient>(options, across);
   if (name == "als") return std::make_unique<ProjectedLeastSquares>(options);
-  if (name == "adam") return std::make_unique<Adam>(options);
-  std::string known;
-  for (const auto& n : rule_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error("unknown --algo '" + name + "' (choose " + known + ")");
+  return std::make_unique<Adam>(options);
 }
 
 }  // namespace nmfx::nmf

@@ -36,8 +36,8 @@ void check_config(const FitConfig& c) {
     throw Error("--early-stop plateau needs metrics (--metrics-every > 0)");
   if (c.plateau_window < 1 || !(c.plateau_tolerance >= 0))
     throw Error("--plateau-window must be >= 1 and --plateau-tol >= 0");
-  nmf::make_rule(c.algorithm, c.rule_w);  // validates the name and options
-  nmf::make_rule(c.algorithm, c.rule_h);
+  nmf::check_rule(c.algorithm, c.rule_w);
+  nmf::check_rule(c.algorithm, c.rule_h);
   std::error_code ec;
   if (std::filesystem::equivalent(c.data_path, c.output_path, ec))
     throw Error("the output '" + c.output_path + "' is the input file; choose another name");
@@ -140,6 +140,12 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.write_attribute("data", config.data_path);
   out.write_attribute("dataset", config.dataset);
   out.write_attribute("init", config.init);
+  out.write_attribute("l1_w", config.rule_w.l1);
+  out.write_attribute("l2_w", config.rule_w.l2);
+  out.write_attribute("l1_h", config.rule_h.l1);
+  out.write_attribute("l2_h", config.rule_h.l2);
+  out.write_attribute("sparsity_w", config.rule_w.sparsity);
+  out.write_attribute("sparsity_h", config.rule_h.sparsity);
   out.write_attribute("early_stop", config.early_stop.empty() ? std::string("none") : config.early_stop);
   out.write_attribute("command_line", config.command_line);
   out.write_attribute("version", std::string(NMFX_VERSION));
@@ -236,8 +242,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
 
   dist::Factor w(config.rank, x.rows), h(config.rank, x.cols);
   initialize(config, grid, x, sums[0] / (double(m) * double(n)), w, h);
-  auto rule_w = nmf::make_rule(config.algorithm, config.rule_w);
-  auto rule_h = nmf::make_rule(config.algorithm, config.rule_h);
+  auto rule_w = nmf::make_rule(config.algorithm, config.rule_w, &grid.col_comm());
+  auto rule_h = nmf::make_rule(config.algorithm, config.rule_h, &grid.row_comm());
   nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
   metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
   auto observer = [&](const nmf::IterationView& v) -> std::string {

@@ -4,6 +4,7 @@
 #include "helpers.hpp"
 #include "nmfx/io/hdf5.hpp"
 #include "nmfx/nmf/init.hpp"
+#include "nmfx/nmf/sparseness.hpp"
 #include "nmfx/nmf/solver.hpp"
 #include "nmfx/runner/data.hpp"
 #include "nmfx/runner/fit.hpp"
@@ -210,4 +211,33 @@ TEST_CASE("HALS recovers the seeds' exact rank-25 synthetic matrix", "[nmf]") {
   const auto rel_error = f.read_replicated("/history/rel_error");
   CHECK(rel_error.size() == 2001);
   CHECK(rel_error.back() == Approx(s.rel_error).epsilon(1e-12));
+}
+
+TEST_CASE("Hoyer's projection reaches the target sparseness on every grid", "[nmf]") {
+  for (const GridShape shape : test::all_shapes(test::world_size()))
+    for (double target : {0.0, 0.3, 0.6, 0.9, 1.0}) {
+      ProcessGrid grid(MPI_COMM_WORLD, shape);
+      dist::Factor f(4, dist::BlockCyclic1D(37, 3, shape.rows, grid.my_row()));
+      for (long c = 0; c < f.local_count(); ++c)
+        for (int j = 0; j < 4; ++j) f.vector(c)[j] = test::entry(f.map.to_global(c), j, 5) - (j == 3 ? 2.0 : 0.3);
+      const auto before = test::gather(grid.col_comm().get(), f, true);
+      nmf::project_sparseness(grid.col_comm(), f, target);
+      const auto after = test::gather(grid.col_comm().get(), f, true);
+      bool ok = true;
+      for (int j = 0; j < 3; ++j) {  // component 3 is all negative: its projection is undefined
+        double l1 = 0, l2 = 0, l2_before = 0;
+        for (long i = 0; i < 37; ++i) {
+          const double v = after[std::size_t(i * 4 + j)];
+          ok = ok && v >= 0;
+          l1 += v;
+          l2 += v * v;
+          l2_before += before[std::size_t(i * 4 + j)] * before[std::size_t(i * 4 + j)];
+        }
+        const double sparseness = (std::sqrt(37.0) - l1 / std::sqrt(l2)) / (std::sqrt(37.0) - 1);
+        INFO("grid " << shape.str() << " target " << target << " component " << j);
+        CHECK(sparseness == Approx(target).margin(1e-6));
+        CHECK(std::sqrt(l2) == Approx(std::sqrt(l2_before)).epsilon(1e-9));
+      }
+      CHECK(ok);
+    }
 }

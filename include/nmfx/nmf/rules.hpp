@@ -20,6 +20,7 @@ struct RuleOptions {
   double l1 = 0, l2 = 0;     // penalties l1 ||F||_1 + l2/2 ||F||_F^2
   double step = 0;           // pgd: fixed step size (0: 1/L, L = ||G + l2 I||_2)
   double learning_rate = 1e-3, beta1 = 0.9, beta2 = 0.999;  // adam
+  double sparsity = -1;      // pgd: Hoyer sparseness of every component (< 0: off)
 };
 
 class UpdateRule {
@@ -41,8 +42,14 @@ class UpdateRule {
 ///  - als:  unconstrained least squares, then projection onto F >= 0 (may
 ///          oscillate: that is the method, not a bug).
 ///  - adam: one Adam step on the gradient (Kingma & Ba), then projection.
-/// Every rule honours l1 and l2.
-std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options = {});
+/// Every rule honours l1 and l2. With options.sparsity >= 0 (pgd only) every
+/// step ends with Hoyer's projection of each component onto that sparseness;
+/// the components are spread over `across` (needed then, see sparseness.hpp).
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options = {},
+                                      const Communicator* across = nullptr);
+
+/// Error unless `name` is a rule and `options` suit it.
+void check_rule(const std::string& name, const RuleOptions& options);
 
 /// The names make_rule accepts.
 const std::vector<std::string>& rule_names();
