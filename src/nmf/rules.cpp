@@ -41,16 +41,11 @@ class Multiplicative final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
-    const long k = f.k, count = f.local_count();
-    const double* g = penalized_gram(gram, f.k);
-    buffer_.resize(f.local.size());
-    la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, g, k, f.local.data(), k, 0.0,
-             buffer_.data(), k);
+    gradient(f, cross, penalized_gram(gram, f.k));  // (G + l2 I) F - C + l1
     const std::size_t n = f.local.size();
-    const double l1 = options_.l1;
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < n; ++i) {
-      const double denominator = buffer_[i] + l1;
+      const double denominator = buffer_[i] + cross.local[i];  // (G + l2 I) F + l1
       if (denominator > 0) f.local[i] *= cross.local[i] / denominator;
     }
   }
@@ -62,11 +57,11 @@ class Hals final : public PenalizedRule {
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
     const long k = f.k, count = f.local_count();
     const double* g_all = penalized_gram(gram, f.k);
-    // The negative gradient R = C - l1 - G F for all indices at once (one
-    // GEMM); then each index's k-vector is an independent problem, swept
-    // component by component while it and G stay in cache. A change d of
-    // F_j costs one axpy R -= d G_j, and none when the component stays at 0
-    // (common: NMF factors are sparse).
+    // The gradient R = G F - C + l1 for all indices at once (one GEMM);
+    // then each index's k-vector is an independent problem, swept component
+    // by component while it and G stay in cache. A change d of F_j costs one
+    // axpy R += d G_j, and none when the component stays at 0 (common: NMF
+    // factors are sparse).
     gradient(f, cross, g_all);
 #pragma omp parallel for schedule(static)
     for (long c = 0; c < count; ++c) {
@@ -139,17 +134,13 @@ class ProjectedLeastSquares final : public PenalizedRule {
     f.local = cross.local;
     if (options_.l1 != 0)
       for (double& v : f.local) v -= options_.l1;
-    // A singular G (dead components) gets the smallest ridge that makes it
+    // A singular G (dead components) gets a ridge, doubled until G is
     // definite; the least-squares solution is otherwise exact.
-    double ridge = 0, trace = 0;
+    double trace = 0;
     for (long j = 0; j < k; ++j) trace += g[std::size_t(j * k + j)];
-    const std::vector<double> rhs = f.local;
-    while (!la::cholesky_solve(k, g.data(), count, f.local.data())) {
-      const double add = ridge == 0 ? 1e-14 * std::max(trace / k, 1e-300) : ridge;
-      for (long j = 0; j < k; ++j) g[std::size_t(j * k + j)] += add;
-      ridge = 2 * (ridge == 0 ? add : ridge);
-      f.local = rhs;
-    }
+    for (double ridge = 1e-14 * std::max(trace / k, 1e-300);
+         !la::cholesky_solve(k, g.data(), count, f.local.data()); ridge *= 2)
+      for (long j = 0; j < k; ++j) g[std::size_t(j * k + j)] += ridge;
     for (double& v : f.local) v = std::max(0.0, v);
   }
 };
