@@ -79,6 +79,10 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--plateau-tol", fit.plateau_tolerance,
                       "plateau: largest relative change of the effective rank in the window")
       ->capture_default_str();
+  fit_cmd->add_option("--checkpoint-every", fit.checkpoint_every,
+                      "write OUTPUT.checkpoint every N iterations (0: only on SIGTERM/SIGUSR1)")
+      ->capture_default_str();
+  fit_cmd->add_flag("--resume", fit.resume, "continue from OUTPUT.checkpoint");
   fit_cmd->add_flag("!--no-reference", fit.reference,
                     "skip the singular values of X and the Eckart-Young bound");
 
@@ -154,7 +158,8 @@ int main(int argc, char** argv) {
                     ranks > 1 ? "s" : "", omp_get_max_threads(),
                     omp_get_max_threads() > 1 ? "s" : "");
       }
-      nmfx::runner::run_fit(MPI_COMM_WORLD, fit, root);
+      const auto summary = nmfx::runner::run_fit(MPI_COMM_WORLD, fit, root);
+      if (summary.stop_reason == "interrupted") return nmfx::runner::interrupted_exit_code;
     } else if (synth_cmd->parsed()) {
       nmfx::runner::run_synth(MPI_COMM_WORLD, synth, root);
     } else if (import_cmd->parsed()) {

@@ -150,28 +150,30 @@ class Adam final : public PenalizedRule {
   using PenalizedRule::PenalizedRule;
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
     gradient(f, cross, penalized_gram(gram, f.k));
-    if (first_.size() != f.local.size()) {
-      first_.assign(f.local.size(), 0.0);
-      second_.assign(f.local.size(), 0.0);
-      steps_ = 0;
+    auto& first = state_.arrays[0];
+    auto& second = state_.arrays[1];
+    if (first.size() != f.local.size()) {
+      first.assign(f.local.size(), 0.0);
+      second.assign(f.local.size(), 0.0);
+      state_.steps = 0;
     }
-    ++steps_;
+    const long steps = ++state_.steps;
     const double b1 = options_.beta1, b2 = options_.beta2, lr = options_.learning_rate;
-    const double correct1 = 1 - std::pow(b1, double(steps_)), correct2 = 1 - std::pow(b2, double(steps_));
+    const double correct1 = 1 - std::pow(b1, double(steps)), correct2 = 1 - std::pow(b2, double(steps));
     const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < n; ++i) {
       const double grad = buffer_[i];
-      first_[i] = b1 * first_[i] + (1 - b1) * grad;
-      second_[i] = b2 * second_[i] + (1 - b2) * grad * grad;
-      const double step = lr * (first_[i] / correct1) / (std::sqrt(second_[i] / correct2) + 1e-8);
+      first[i] = b1 * first[i] + (1 - b1) * grad;
+      second[i] = b2 * second[i] + (1 - b2) * grad * grad;
+      const double step = lr * (first[i] / correct1) / (std::sqrt(second[i] / correct2) + 1e-8);
       f.local[i] = std::max(0.0, f.local[i] - step);
     }
   }
+  RuleState* state() override { return &state_; }
 
  private:
-  std::vector<double> first_, second_;  // Adam's moment estimates
-  long steps_ = 0;
+  RuleState state_{{{}, {}}, 0};  // arrays: first and second moment estimates
 };
 
 }  // namespace

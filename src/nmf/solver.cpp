@@ -10,11 +10,13 @@ namespace nmfx::nmf {
 
 SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
                   dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
-                  const StopCriteria& stop, const Observer& observer) {
+                  const StopCriteria& stop, const Observer& observer,
+                  const std::vector<Record>& resumed) {
   const int k = w.k;
   dist::Factor xht(k, w.map), wtx(k, h.map);
   std::vector<double> gram_w(std::size_t(k) * k), gram_h(gram_w.size());
-  const double start = MPI_Wtime();
+  // A resumed solve continues the clock where the earlier one stopped.
+  const double start = MPI_Wtime() - (resumed.empty() ? 0.0 : resumed.back().seconds);
   const double norm2 = x_norm2 > 0 ? x_norm2 : 1.0;
   SolveResult result;
 
@@ -33,7 +35,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   };
   // The observer's verdict, agreed across ranks.
   auto observe = [&]() -> std::string {
-    std::string reason = observer ? observer({result.history.back(), w, h}) : "";
+    std::string reason = observer ? observer({result.history.back(), result.history, w, h}) : "";
     int mine = reason.empty() ? 0 : 1, any = 0;
     MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, grid.comm());
     return any ? (reason.empty() ? "observer" : reason) : "";
@@ -41,13 +43,20 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
 
   la::gram(grid.col_comm(), w, gram_w.data());
   la::wtx(grid, x, w, wtx);
-  result.history.push_back(record(0));
   result.stop_reason = "max_iter";
-  if (const std::string reason = observe(); !reason.empty()) {
-    result.stop_reason = reason;
-    return result;
+  if (resumed.empty()) {
+    result.history.push_back(record(0));
+    if (const std::string reason = observe(); !reason.empty()) {
+      result.stop_reason = reason;
+      return result;
+    }
+  } else {
+    // The products the next iteration needs, exactly as record() made them.
+    la::gram(grid.row_comm(), h, gram_h.data());
+    result.history = resumed;
+    result.iterations = resumed.back().iteration;
   }
-  for (long it = 1; it <= stop.max_iterations; ++it) {
+  for (long it = result.iterations + 1; it <= stop.max_iterations; ++it) {
     la::xht(grid, x, h, xht);
     rule_w.update(w, xht, gram_h.data());
     la::gram(grid.col_comm(), w, gram_w.data());

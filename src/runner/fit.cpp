@@ -1,6 +1,8 @@
 #include "nmfx/runner/fit.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <functional>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -102,10 +104,13 @@ void write_measurements(io::File& out, const FitConfig& config, const Measuremen
   out.write_attribute("plateau_tol", config.plateau_tolerance, "/metrics");
 }
 
+/// Writes a run file; `more` adds to it (a checkpoint's optimizer state).
 void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig& config,
                const dist::Factor& w, const dist::Factor& h, const nmf::SolveResult& result,
-               const Measurements& measured) {
+               const Measurements& measured,
+               const std::function<void(io::File&)>& more = {}) {
   io::File out = io::File::create(grid.comm(), path);
+  if (more) more(out);
   io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
   io::write_factor(out, "/H", h, grid.my_row() == 0, io::FactorLayout::component_major);
   const hsize_t n = result.history.size();
@@ -152,6 +157,115 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.close();
 }
 
+/// The optimizer states of the two rules as checkpoint datasets
+/// /state/{W,H}/<i> (laid out like the factor) and attributes "steps".
+void write_rule_states(io::File& out, const ProcessGrid& grid, const dist::Factor& w,
+                       const dist::Factor& h, nmf::UpdateRule& rule_w, nmf::UpdateRule& rule_h) {
+  const struct {
+    const char* name;
+    const dist::Factor& f;
+    nmf::UpdateRule& rule;
+    bool writer;
+  } sides[] = {{"W", w, rule_w, grid.my_col() == 0}, {"H", h, rule_h, grid.my_row() == 0}};
+  for (const auto& side : sides) {
+    const nmf::RuleState* state = side.rule.state();
+    if (!state) continue;
+    const std::string group = std::string("/state/") + side.name;
+    for (std::size_t i = 0; i < state->arrays.size(); ++i) {
+      dist::Factor array(side.f.k, side.f.map);
+      if (state->arrays[i].size() == array.local.size()) array.local = state->arrays[i];
+      io::write_factor(out, group + "/" + std::to_string(i), array, side.writer,
+                       io::FactorLayout::index_major);
+    }
+    out.write_attribute("steps", state->steps, group);
+  }
+}
+
+void read_rule_states(const io::File& in, const dist::Factor& w, const dist::Factor& h,
+                      nmf::UpdateRule& rule_w, nmf::UpdateRule& rule_h) {
+  const struct {
+    const char* name;
+    const dist::Factor& f;
+    nmf::UpdateRule& rule;
+  } sides[] = {{"W", w, rule_w}, {"H", h, rule_h}};
+  for (const auto& side : sides) {
+    nmf::RuleState* state = side.rule.state();
+    if (!state) continue;
+    const std::string group = std::string("/state/") + side.name;
+    for (std::size_t i = 0; i < state->arrays.size(); ++i)
+      state->arrays[i] = io::read_factor(in, group + "/" + std::to_string(i), side.f.k, side.f.map,
+                                         io::FactorLayout::index_major)
+                             .local;
+    state->steps = long(in.read_number_attribute("steps", group));
+  }
+}
+
+/// The evaluations a run file records, read back (summaries recomputed from
+/// the spectra, so they are bit-identical to the ones written).
+std::vector<metrics::Evaluation> read_evaluations(const io::File& in, int k) {
+  std::vector<metrics::Evaluation> out;
+  if (!in.exists("/metrics/iteration")) return out;
+  const auto iteration = in.read_replicated("/metrics/iteration");
+  const auto model = in.read_replicated("/metrics/spectrum");
+  const auto w = in.read_replicated("/metrics/W/spectrum");
+  const auto h = in.read_replicated("/metrics/H/spectrum");
+  const auto cosine = in.read_replicated("/metrics/cosine_separation");
+  const auto hoyer_w = in.read_replicated("/metrics/hoyer_W");
+  const auto hoyer_h = in.read_replicated("/metrics/hoyer_H");
+  const auto dead = in.read_replicated("/metrics/dead_components");
+  auto row = [k](const std::vector<double>& a, std::size_t e) {
+    return std::vector<double>(a.begin() + long(e) * k, a.begin() + long(e + 1) * k);
+  };
+  for (std::size_t e = 0; e < iteration.size(); ++e) {
+    metrics::Evaluation v;
+    v.iteration = long(iteration[e]);
+    v.model = metrics::summarize(row(model, e));
+    v.w = metrics::summarize(row(w, e));
+    v.h = metrics::summarize(row(h, e));
+    v.cosine_separation = cosine[e];
+    v.hoyer_w = hoyer_w[e];
+    v.hoyer_h = hoyer_h[e];
+    v.dead_components = long(dead[e]);
+    out.push_back(v);
+  }
+  return out;
+}
+
+/// Restores W, H, the history, the evaluations and the rules' state from the
+/// checkpoint; Error when it is missing or was made with other settings.
+std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid,
+                                dist::Factor& w, dist::Factor& h, nmf::UpdateRule& rule_w,
+                                nmf::UpdateRule& rule_h, Measurements& measured) {
+  const std::string path = checkpoint_path(config);
+  io::File in = io::File::open_read(grid.comm(), path);
+  collectively(grid.comm(), [&] {
+    const std::string made = in.read_string_attribute("algorithm") + ", k=" +
+                             std::to_string(long(in.read_number_attribute("rank"))) + ", grid " +
+                             in.read_string_attribute("grid");
+    const std::string now = config.algorithm + ", k=" + std::to_string(config.rank) + ", grid " +
+                            grid.shape().str();
+    if (made != now)
+      throw Error("the checkpoint '" + path + "' was made with " + made + "; this run has " + now +
+                  " (resume with the same settings and number of ranks)");
+  });
+  w = io::read_factor(in, "/W", config.rank, w.map, io::FactorLayout::index_major);
+  h = io::read_factor(in, "/H", config.rank, h.map, io::FactorLayout::component_major);
+  read_rule_states(in, w, h, rule_w, rule_h);
+  measured.evaluations = read_evaluations(in, config.rank);
+  const auto iteration = in.read_replicated("/history/iteration");
+  const auto seconds = in.read_replicated("/history/seconds");
+  const auto rel_error = in.read_replicated("/history/rel_error");
+  std::vector<nmf::Record> history;
+  for (std::size_t i = 0; i < iteration.size(); ++i)
+    history.push_back({long(iteration[i]), seconds[i], rel_error[i]});
+  agree(grid.comm(), history.empty() ? "the checkpoint '" + path + "' has no history" : "");
+  return history;
+}
+
+/// Set by SIGTERM / SIGUSR1: finish the iteration, checkpoint, stop.
+volatile std::sig_atomic_t interrupt_signal = 0;
+extern "C" void on_interrupt(int signal) { interrupt_signal = signal; }
+
 /// Fills W and H as --init says. Collective.
 void initialize(const FitConfig& config, const ProcessGrid& grid, const dist::DistMatrix& x,
                 double x_mean, dist::Factor& w, dist::Factor& h) {
@@ -179,6 +293,8 @@ void initialize(const FitConfig& config, const ProcessGrid& grid, const dist::Di
 }
 
 }  // namespace
+
+std::string checkpoint_path(const FitConfig& config) { return config.output_path + ".checkpoint"; }
 
 FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   collectively(comm, [&] { check_config(config); });
@@ -241,11 +357,32 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   }
 
   dist::Factor w(config.rank, x.rows), h(config.rank, x.cols);
-  initialize(config, grid, x, sums[0] / (double(m) * double(n)), w, h);
   auto rule_w = nmf::make_rule(config.algorithm, config.rule_w, &grid.col_comm());
   auto rule_h = nmf::make_rule(config.algorithm, config.rule_h, &grid.row_comm());
-  nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
   metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
+  std::vector<nmf::Record> resumed;
+  if (config.resume) {
+    resumed = resume(config, grid, w, h, *rule_w, *rule_h, measured);
+    for (const auto& e : measured.evaluations)  // the detector sees them again
+      detector.add(e.iteration, e.model.effective_rank);
+    if (verbose)
+      std::printf("nmfx fit: resuming at iteration %ld from %s\n", resumed.back().iteration,
+                  checkpoint_path(config).c_str());
+  } else {
+    initialize(config, grid, x, sums[0] / (double(m) * double(n)), w, h);
+  }
+  nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
+  interrupt_signal = 0;
+  std::signal(SIGTERM, on_interrupt);
+  std::signal(SIGUSR1, on_interrupt);
+  auto checkpoint = [&](const nmf::IterationView& v) {
+    io::AtomicOutput out(grid.comm(), checkpoint_path(config));
+    const nmf::SolveResult partial{v.history, "checkpoint", v.record.iteration};
+    write_run(out.temporary_path(), grid, config, v.w, v.h, partial, measured, [&](io::File& f) {
+      write_rule_states(f, grid, v.w, v.h, *rule_w, *rule_h);
+    });
+    out.commit();
+  };
   auto observer = [&](const nmf::IterationView& v) -> std::string {
     const nmf::Record& r = v.record;
     const bool evaluate = config.metrics_every > 0 && r.iteration % config.metrics_every == 0;
@@ -263,10 +400,28 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
       std::printf("\n");
       std::fflush(stdout);
     }
+    // A signal on any rank stops every rank at this iteration boundary.
+    int signalled = interrupt_signal != 0 ? 1 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &signalled, 1, MPI_INT, MPI_MAX, grid.comm());
+    const bool periodic = config.checkpoint_every > 0 && r.iteration > 0 &&
+                          r.iteration % config.checkpoint_every == 0;
+    if (signalled || periodic) checkpoint(v);
+    if (signalled) return "interrupted";
     return flat && config.early_stop == "plateau" ? "plateau" : "";
   };
   const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule_w, *rule_h, stop,
-                                                   observer);
+                                                   observer, resumed);
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGUSR1, SIG_DFL);
+  if (result.stop_reason == "interrupted") {
+    if (verbose)
+      std::printf("nmfx fit: interrupted at iteration %ld; checkpoint %s (add --resume to continue)\n",
+                  result.iterations, checkpoint_path(config).c_str());
+    FitSummary s;
+    s.iterations = result.iterations;
+    s.stop_reason = result.stop_reason;
+    return s;
+  }
   // The final state is always measured (not fed to the plateau detector,
   // whose windows assume evenly spaced evaluations).
   if (config.metrics_every > 0 && measured.evaluations.back().iteration != result.iterations)
@@ -275,6 +430,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
 
   write_run(output.temporary_path(), grid, config, w, h, result, measured);
   output.commit();
+  if (grid.is_root()) std::remove(checkpoint_path(config).c_str());  // finished: not needed
 
   FitSummary s;
   s.iterations = result.iterations;

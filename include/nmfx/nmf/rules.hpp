@@ -23,12 +23,22 @@ struct RuleOptions {
   double sparsity = -1;      // pgd: Hoyer sparseness of every component (< 0: off)
 };
 
+/// What a rule carries from one iteration to the next besides the factor
+/// (Adam's moment estimates and step count): arrays laid out like the factor.
+struct RuleState {
+  std::vector<std::vector<double>> arrays;
+  long steps = 0;
+};
+
 class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
   /// Improves `f` (k x local_count) given `cross` (same shape) and `gram`
   /// (k x k, column-major).
   virtual void update(dist::Factor& f, const dist::Factor& cross, const double* gram) = 0;
+  /// The state a checkpoint must keep to continue exactly; nullptr when the
+  /// rule has none (it is then a function of the factors alone).
+  virtual RuleState* state() { return nullptr; }
 };
 
 /// The rule named by --algo with the given options; Error for an unknown name.

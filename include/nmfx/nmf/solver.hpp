@@ -38,6 +38,7 @@ struct SolveResult {
 /// What an observer sees after each iteration (and for the initial point).
 struct IterationView {
   const Record& record;
+  const std::vector<Record>& history;  // up to and including `record`
   const dist::Factor& w;
   const dist::Factor& h;
 };
@@ -50,9 +51,12 @@ using Observer = std::function<std::string(const IterationView&)>;
 /// Runs the alternating updates on `x` (block-cyclic on `grid`, with squared
 /// Frobenius norm `x_norm2`) from the initial `w` (X's rows) and `h` (X's
 /// columns), updating W with `rule_w` and H with `rule_h`. Collective; every
-/// rank stops at the same iteration.
+/// rank stops at the same iteration. `resumed`: the history of an earlier
+/// solve that ended at the current w, h (a checkpoint); the solve continues
+/// it exactly as if it had never stopped.
 SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
                   dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
-                  const StopCriteria& stop, const Observer& observer = {});
+                  const StopCriteria& stop, const Observer& observer = {},
+                  const std::vector<Record>& resumed = {});
 
 }  // namespace nmfx::nmf

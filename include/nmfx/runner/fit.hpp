@@ -30,6 +30,8 @@ struct FitConfig {
   int plateau_window = 5;    // evaluations
   double plateau_tolerance = 0.01;
   bool reference = true;     // sigma(X) and the Eckart-Young bound, once per run
+  long checkpoint_every = 0; // write OUTPUT.checkpoint every N iterations (0: only on a signal)
+  bool resume = false;       // continue from OUTPUT.checkpoint
   std::string command_line;
 };
 
@@ -48,6 +50,15 @@ struct FitSummary {
 
 /// Runs a fit on `comm`, printing progress on rank 0 when `verbose`. Errors
 /// are thrown identically on every rank; the output file is then untouched.
+/// On SIGTERM or SIGUSR1 (on any rank) every rank stops at the end of the
+/// iteration, writes the checkpoint and returns with stop_reason
+/// "interrupted"; the same config with `resume` continues exactly.
 FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose);
+
+/// Where a fit keeps its checkpoint: beside the output.
+std::string checkpoint_path(const FitConfig& config);
+
+/// The exit status of an interrupted (checkpointed) fit, for schedulers.
+constexpr int interrupted_exit_code = 75;
 
 }  // namespace nmfx::runner
