@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <tuple>
 #include <utility>
 
 #include "nmfx/core/error.hpp"
@@ -11,6 +12,7 @@ int Csys2blacs_handle(MPI_Comm comm);
 void Cblacs_gridinit(int* context, const char* order, int nprow, int npcol);
 void Cblacs_gridinfo(int context, int* nprow, int* npcol, int* myrow, int* mycol);
 void Cblacs_gridexit(int context);
+void Cfree_blacs_system_handle(int handle);
 }
 
 namespace nmfx {
@@ -20,10 +22,14 @@ GridShape parse_grid(const std::string& text) {
   char* end = nullptr;
   GridShape g;
   if (x != std::string::npos) {
-    g.rows = static_cast<int>(std::strtol(text.c_str(), &end, 10));
+    const long rows = std::strtol(text.c_str(), &end, 10);
     const bool rows_ok = end == text.c_str() + x;
-    g.cols = static_cast<int>(std::strtol(text.c_str() + x + 1, &end, 10));
-    if (rows_ok && *end == '\0' && g.rows > 0 && g.cols > 0) return g;
+    const long cols = std::strtol(text.c_str() + x + 1, &end, 10);
+    if (rows_ok && *end == '\0' && rows > 0 && cols > 0 && rows <= 1000000 && cols <= 1000000) {
+      g.rows = int(rows);
+      g.cols = int(cols);
+      return g;
+    }
   }
   throw Error("--grid '" + text + "' is not of the form PRxPC with positive PR and PC (e.g. 2x2)");
 }
@@ -49,21 +55,27 @@ ProcessGrid::ProcessGrid(MPI_Comm comm, GridShape shape) : comm_(comm), shape_(s
   MPI_Comm_rank(comm, &rank_);
   int size = 1;
   MPI_Comm_size(comm, &size);
-  if (shape.rows < 1 || shape.cols < 1 || shape.rows * shape.cols != size)
-    throw Error("grid " + shape.str() + " needs " + std::to_string(shape.rows * shape.cols) +
+  if (shape.rows < 1 || shape.cols < 1 || long(shape.rows) * shape.cols != size)
+    throw Error("grid " + shape.str() + " needs " + std::to_string(long(shape.rows) * shape.cols) +
                 " ranks but the run has " + std::to_string(size));
+  // Each BLACS system handle is only needed until its grid exists.
   context_ = Csys2blacs_handle(comm);
+  const int handle = context_;
   Cblacs_gridinit(&context_, "Row", shape.rows, shape.cols);
+  Cfree_blacs_system_handle(handle);
   int pr = 0, pc = 0;
   Cblacs_gridinfo(context_, &pr, &pc, &my_row_, &my_col_);
   // BLACS "Row" order puts rank r at (r / pc, r % pc); the communicators use
   // the coordinates BLACS reports so the two can never disagree.
   row_comm_ = Communicator::split(comm, my_row_, my_col_);
   col_comm_ = Communicator::split(comm, my_col_, my_row_);
-  column_context_ = Csys2blacs_handle(col_comm_.get());
-  Cblacs_gridinit(&column_context_, "Col", shape.rows, 1);
-  row_context_ = Csys2blacs_handle(row_comm_.get());
-  Cblacs_gridinit(&row_context_, "Col", shape.cols, 1);
+  for (auto [context, sub, procs] : {std::tuple{&column_context_, col_comm_.get(), shape.rows},
+                                     std::tuple{&row_context_, row_comm_.get(), shape.cols}}) {
+    const int sub_handle = Csys2blacs_handle(sub);
+    *context = sub_handle;
+    Cblacs_gridinit(context, "Col", procs, 1);
+    Cfree_blacs_system_handle(sub_handle);
+  }
 }
 
 ProcessGrid::ProcessGrid(ProcessGrid&& o) noexcept

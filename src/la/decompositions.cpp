@@ -11,6 +11,8 @@
 namespace nmfx::la {
 namespace {
 
+/// ScaLAPACK reports only argument errors here, which are the same wherever
+/// the same shapes are factorized, so agreeing over `comm` is enough.
 void require_info(MPI_Comm comm, int info, const char* routine) {
   agree(comm, info != 0 ? std::string(routine) + " failed with info " + std::to_string(info) : "");
 }
@@ -141,9 +143,14 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
     xht(grid, x, known, derived);
   else
     wtx(grid, x, known, derived);
+  // Singular values at rounding level carry no direction: their vectors
+  // would be noise, so they are left zero.
+  const double floor = 1e-15 * double(std::max(m, n)) * (p > 0 ? out.sigma[0] : 0.0);
   for (long c = 0; c < derived.local_count(); ++c)
-    for (int j = 0; j < k; ++j)
-      derived.vector(c)[j] = out.sigma[std::size_t(j)] > 0 ? derived.vector(c)[j] / out.sigma[std::size_t(j)] : 0.0;
+    for (int j = 0; j < k; ++j) {
+      const double s = out.sigma[std::size_t(j)];
+      derived.vector(c)[j] = s > floor ? derived.vector(c)[j] / s : 0.0;
+    }
   return out;
 }
 

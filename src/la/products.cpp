@@ -31,7 +31,7 @@ void xht(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor&
     gemm(Op::none, Op::transpose, rows, k, cols, 1.0, x.local.data(), x.leading_dim(),
          h.local.data(), k, 0.0, scratch.data(), rows);
   transpose_into(scratch, out);
-  grid.row_comm().sum(out.local.data(), int(out.local.size()));
+  grid.row_comm().sum(out.local.data(), long(out.local.size()));
 }
 
 void wtx(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor& w,
@@ -43,7 +43,7 @@ void wtx(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor&
     gemm(Op::transpose, Op::transpose, cols, k, rows, 1.0, x.local.data(), x.leading_dim(),
          w.local.data(), k, 0.0, scratch.data(), cols);
   transpose_into(scratch, out);
-  grid.col_comm().sum(out.local.data(), int(out.local.size()));
+  grid.col_comm().sum(out.local.data(), long(out.local.size()));
 }
 
 void gram(const Communicator& across, const dist::Factor& f, double* g) {

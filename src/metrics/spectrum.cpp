@@ -110,6 +110,22 @@ Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::
         }
     e.cosine_separation = sum / (r * (r - 1));
   }
+  // Every rank computed the same values from the same all-reduced inputs;
+  // take rank 0's bit for bit, so decisions made from them (plateaus, early
+  // stopping) and the collective writes of them can never differ by rank.
+  std::vector<double> packed;
+  for (const Spectrum* s : {&e.model, &e.w, &e.h}) packed.insert(packed.end(), s->sigma.begin(), s->sigma.end());
+  packed.insert(packed.end(), {e.cosine_separation, e.hoyer_w, e.hoyer_h, double(e.dead_components)});
+  MPI_Bcast(packed.data(), int(packed.size()), MPI_DOUBLE, 0, grid.comm());
+  auto next = packed.begin();
+  for (Spectrum* s : {&e.model, &e.w, &e.h}) {
+    *s = summarize(std::vector<double>(next, next + k));
+    next += k;
+  }
+  e.cosine_separation = next[0];
+  e.hoyer_w = next[1];
+  e.hoyer_h = next[2];
+  e.dead_components = long(next[3]);
   return e;
 }
 

@@ -10,9 +10,10 @@
 namespace nmfx::nmf {
 namespace {
 
-/// Solves G_PP z = c_P by Cholesky in `a` (|P| x |P|, overwritten); false
-/// when G_PP is not numerically positive definite.
-bool solve_passive(int k, const double* g, const double* c, const std::vector<int>& passive,
+/// Solves G_PP z = c_P by Cholesky in `a` (|P| x |P|, overwritten). Returns
+/// -1, or the position in P of the first pivot at which G_PP is numerically
+/// singular (that component depends linearly on the ones before it).
+int solve_passive(int k, const double* g, const double* c, const std::vector<int>& passive,
                    double* a, double* z) {
   const int p = int(passive.size());
   for (int col = 0; col < p; ++col)
@@ -21,7 +22,7 @@ bool solve_passive(int k, const double* g, const double* c, const std::vector<in
   for (int j = 0; j < p; ++j) {  // lower Cholesky, column by column
     double d = a[j * p + j];
     for (int l = 0; l < j; ++l) d -= a[l * p + j] * a[l * p + j];
-    if (!(d > 1e-14 * g[std::size_t(passive[std::size_t(j)]) * k + passive[std::size_t(j)]])) return false;
+    if (!(d > 1e-14 * g[std::size_t(passive[std::size_t(j)]) * k + passive[std::size_t(j)]])) return j;
     d = std::sqrt(d);
     a[j * p + j] = d;
     for (int i = j + 1; i < p; ++i) {
@@ -40,7 +41,7 @@ bool solve_passive(int k, const double* g, const double* c, const std::vector<in
     for (int l = i + 1; l < p; ++l) v -= a[i * p + l] * z[l];
     z[i] = v / a[i * p + i];
   }
-  return true;
+  return -1;
 }
 
 }  // namespace
@@ -51,10 +52,13 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
   double* z = a + std::size_t(k) * k;
   double* y = z + k;
   std::vector<char> in_passive(std::size_t(k), 0);
+  // Components held at 0: dead ones (G_ii = 0) and, once found, those that
+  // depend linearly on others (a singular pivot), so pivoting cannot cycle.
+  std::vector<char> held(std::size_t(k), 0);
   double scale = 0;
   for (int i = 0; i < k; ++i) {
-    const bool live = g[std::size_t(i) * k + i] > 0;
-    in_passive[std::size_t(i)] = live && x[i] > 0;
+    held[std::size_t(i)] = !(g[std::size_t(i) * k + i] > 0);
+    in_passive[std::size_t(i)] = !held[std::size_t(i)] && x[i] > 0;
     scale = std::max(scale, std::abs(c[i]));
   }
   const double tolerance = 1e-13 * std::max(scale, 1e-300);
@@ -64,9 +68,10 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
     passive.clear();
     for (int i = 0; i < k; ++i)
       if (in_passive[std::size_t(i)]) passive.push_back(i);
-    if (!solve_passive(k, g, c, passive, a, z)) {
-      // G_PP singular: drop the last passive component and try again.
-      in_passive[std::size_t(passive.back())] = 0;
+    if (const int singular = solve_passive(k, g, c, passive, a, z); singular >= 0) {
+      const int i = passive[std::size_t(singular)];
+      in_passive[std::size_t(i)] = 0;
+      held[std::size_t(i)] = 1;
       continue;
     }
     std::fill(x, x + k, 0.0);
@@ -77,8 +82,7 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
       for (int i = 0; i < k; ++i) y[i] += g[std::size_t(j) * k + i] * x[j];
     infeasible.clear();
     for (int i = 0; i < k; ++i) {
-      const bool live = g[std::size_t(i) * k + i] > 0;
-      if (!live) continue;
+      if (held[std::size_t(i)]) continue;
       if (in_passive[std::size_t(i)] ? x[i] < 0 : y[i] < -tolerance) infeasible.push_back(i);
     }
     if (infeasible.empty()) break;

@@ -135,12 +135,18 @@ class ProjectedLeastSquares final : public PenalizedRule {
     if (options_.l1 != 0)
       for (double& v : f.local) v -= options_.l1;
     // A singular G (dead components) gets a ridge, doubled until G is
-    // definite; the least-squares solution is otherwise exact.
+    // definite; the least-squares solution is otherwise exact. A G that is
+    // not finite (a diverged ALS) leaves F at 0 rather than spin.
     double trace = 0;
     for (long j = 0; j < k; ++j) trace += g[std::size_t(j * k + j)];
-    for (double ridge = 1e-14 * std::max(trace / k, 1e-300);
-         !la::cholesky_solve(k, g.data(), count, f.local.data()); ridge *= 2)
+    double ridge = 1e-14 * std::max(trace / k, 1e-300);
+    for (int tries = 0; !la::cholesky_solve(k, g.data(), count, f.local.data()); ++tries, ridge *= 2) {
+      if (!std::isfinite(trace) || tries == 200) {
+        std::fill(f.local.begin(), f.local.end(), 0.0);
+        return;
+      }
       for (long j = 0; j < k; ++j) g[std::size_t(j * k + j)] += ridge;
+    }
     for (double& v : f.local) v = std::max(0.0, v);
   }
 };

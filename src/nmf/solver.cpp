@@ -33,12 +33,16 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid.comm());
     return Record{iteration, shared[0], shared[1]};
   };
-  // The observer's verdict, agreed across ranks.
+  // The observer's verdict, agreed across ranks: the reason of the lowest
+  // rank that has one.
   auto observe = [&]() -> std::string {
     std::string reason = observer ? observer({result.history.back(), result.history, w, h}) : "";
-    int mine = reason.empty() ? 0 : 1, any = 0;
-    MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, grid.comm());
-    return any ? (reason.empty() ? "observer" : reason) : "";
+    const int size = grid.size();
+    int first = reason.empty() ? size : grid.rank();
+    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, grid.comm());
+    if (first == size) return "";
+    broadcast(grid.comm(), reason, first);
+    return reason;
   };
 
   la::gram(grid.col_comm(), w, gram_w.data());

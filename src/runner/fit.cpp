@@ -126,7 +126,7 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.write_replicated("/history/seconds", {n}, seconds.data());
   out.write_replicated("/history/rel_error", {n}, rel_error.data());
   out.write_replicated("/history/rel_residual", {n}, rel_residual.data());
-  if (measured.svd_rel_error > 0) {
+  if (measured.svd_rel_error > 1e-14) {  // below: X is (numerically) of rank <= k
     std::vector<double> ratio;
     for (double e : rel_error) ratio.push_back(e / measured.svd_rel_error);
     out.write_replicated("/history/rel_error_over_bound", {n}, ratio.data());
@@ -239,11 +239,19 @@ std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid
   const std::string path = checkpoint_path(config);
   io::File in = io::File::open_read(grid.comm(), path);
   collectively(grid.comm(), [&] {
-    const std::string made = in.read_string_attribute("algorithm") + ", k=" +
-                             std::to_string(long(in.read_number_attribute("rank"))) + ", grid " +
-                             in.read_string_attribute("grid");
+    // Everything that changes the iterates (or the recorded metrics) must match.
+    const std::string made =
+        in.read_string_attribute("algorithm") + ", k=" +
+        std::to_string(long(in.read_number_attribute("rank"))) + ", grid " +
+        in.read_string_attribute("grid") + ", block " +
+        std::to_string(long(in.read_number_attribute("block"))) + ", data " +
+        in.read_string_attribute("data") + in.read_string_attribute("dataset") +
+        ", metrics every " +
+        std::to_string(in.exists("/metrics") ? long(in.read_number_attribute("every", "/metrics")) : 0L);
     const std::string now = config.algorithm + ", k=" + std::to_string(config.rank) + ", grid " +
-                            grid.shape().str();
+                            grid.shape().str() + ", block " + std::to_string(w.map.block()) +
+                            ", data " + config.data_path + config.dataset + ", metrics every " +
+                            std::to_string(config.metrics_every);
     if (made != now)
       throw Error("the checkpoint '" + path + "' was made with " + made + "; this run has " + now +
                   " (resume with the same settings and number of ranks)");
@@ -316,8 +324,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
                   std::to_string(m) + "x" + std::to_string(n) + " matrix (at most " +
                   std::to_string(std::min(m, n)) + ")");
     shape = config.grid.empty() ? choose_grid(size, m, n) : parse_grid(config.grid);
-    if (shape.rows * shape.cols != size)
-      throw Error("--grid " + shape.str() + " needs " + std::to_string(shape.rows * shape.cols) +
+    if (long(shape.rows) * shape.cols != size)
+      throw Error("--grid " + shape.str() + " needs " + std::to_string(long(shape.rows) * shape.cols) +
                   " ranks but mpirun started " + std::to_string(size));
   });
   const ProcessGrid grid(comm, shape);
@@ -424,7 +432,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   }
   // The final state is always measured (not fed to the plateau detector,
   // whose windows assume evenly spaced evaluations).
-  if (config.metrics_every > 0 && measured.evaluations.back().iteration != result.iterations)
+  if (config.metrics_every > 0 &&
+      (measured.evaluations.empty() || measured.evaluations.back().iteration != result.iterations))
     measured.evaluations.push_back(metrics::evaluate(grid, w, h, result.iterations));
   measured.plateaus = detector.onsets();
 

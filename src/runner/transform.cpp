@@ -66,6 +66,11 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_nonnegative_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
   const dist::Factor h = io::read_factor(run, "/H", k, x.cols, io::FactorLayout::component_major);
+  collectively(grid.comm(), [&] {
+    for (double v : h.local)
+      if (!(v >= 0) || !std::isfinite(v))
+        throw Error("/H in '" + c.run_path + "' is not finite and non-negative");
+  });
   // One exact NNLS per sample with the shared Gram matrix H H^T.
   std::vector<double> gram(std::size_t(k) * k);
   la::gram(grid.row_comm(), h, gram.data());
@@ -77,7 +82,8 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   double model2 = 0;
   for (std::size_t i = 0; i < gram.size(); ++i) model2 += gram[i] * gram_w[i];
   const double x2 = squared_norm(grid, x);
-  const double rel_error = std::max(0.0, x2 - 2 * la::dot(grid.col_comm(), cross, w) + model2) / x2;
+  const double rel_error =
+      x2 > 0 ? std::max(0.0, x2 - 2 * la::dot(grid.col_comm(), cross, w) + model2) / x2 : 0.0;
 
   io::File out = io::File::create(comm, output.temporary_path());
   io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
@@ -132,7 +138,9 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
                   : "");
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
+  dist::require_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
   const double x2 = squared_norm(grid, x);
+  agree(comm, x2 > 0 ? "" : c.dataset + " in '" + c.data_path + "' is all zeros");
   // The best rank-K approximation of X itself (Eckart-Young), for comparison.
   const std::vector<double> sigma = la::svd(grid, x, 0).sigma;
 

@@ -241,3 +241,47 @@ TEST_CASE("Hoyer's projection reaches the target sparseness on every grid", "[nm
       CHECK(ok);
     }
 }
+
+TEST_CASE("NNLS stays optimal when atoms are (nearly) duplicates", "[nmf]") {
+  // k = 30 atoms in 40 dimensions; atoms 1 and 3 copy atoms 0 and 2 up to
+  // tiny perturbations, so G is numerically singular.
+  const int k = 30, dims = 40;
+  for (double perturbation : {0.0, 1e-9, 1e-7}) {
+    std::vector<double> b(std::size_t(k) * dims), g(std::size_t(k) * k, 0.0), c(std::size_t(k), 0.0);
+    for (int j = 0; j < k; ++j)
+      for (int d = 0; d < dims; ++d)
+        b[std::size_t(j * dims + d)] = uniform01(7, 93, std::uint64_t(j * dims + d));
+    for (int d = 0; d < dims; ++d) {
+      b[std::size_t(1 * dims + d)] = b[std::size_t(d)] + perturbation * uniform01(8, 93, std::uint64_t(d));
+      b[std::size_t(3 * dims + d)] = b[std::size_t(2 * dims + d)] + perturbation * uniform01(9, 93, std::uint64_t(d));
+    }
+    std::vector<double> target(static_cast<std::size_t>(dims));
+    for (int d = 0; d < dims; ++d) target[std::size_t(d)] = 2 * uniform01(10, 93, std::uint64_t(d));
+    for (int i = 0; i < k; ++i) {
+      for (int j = 0; j < k; ++j)
+        for (int d = 0; d < dims; ++d) g[std::size_t(j * k + i)] += b[std::size_t(i * dims + d)] * b[std::size_t(j * dims + d)];
+      for (int d = 0; d < dims; ++d) c[std::size_t(i)] += b[std::size_t(i * dims + d)] * target[std::size_t(d)];
+    }
+    auto objective = [&](const std::vector<double>& x) {
+      double v = 0;
+      for (int i = 0; i < k; ++i) {
+        double gx = 0;
+        for (int j = 0; j < k; ++j) gx += g[std::size_t(j * k + i)] * x[std::size_t(j)];
+        v += 0.5 * x[std::size_t(i)] * gx - c[std::size_t(i)] * x[std::size_t(i)];
+      }
+      return v;
+    };
+    // Reference: coordinate descent run to convergence.
+    std::vector<double> cd(static_cast<std::size_t>(k), 0.0);
+    for (int sweep = 0; sweep < 20000; ++sweep)
+      for (int i = 0; i < k; ++i) {
+        double grad = -c[std::size_t(i)];
+        for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * cd[std::size_t(j)];
+        cd[std::size_t(i)] = std::max(0.0, cd[std::size_t(i)] - grad / g[std::size_t(i * k + i)]);
+      }
+    std::vector<double> x(static_cast<std::size_t>(k), 1.0), scratch;
+    nmf::solve_nnls(k, g.data(), c.data(), x.data(), scratch);
+    INFO("perturbation " << perturbation);
+    CHECK(objective(x) <= objective(cd) + 1e-9 * std::abs(objective(cd)));
+  }
+}
