@@ -1,10 +1,18 @@
 #include "nmfx/core/mpi.hpp"
 
+#include <algorithm>
 #include <utility>
 
 extern "C" void Cblacs_exit(int keep_mpi_alive);
 
 namespace nmfx {
+
+void broadcast(MPI_Comm comm, std::string& text, int root) {
+  long length = long(text.size());
+  MPI_Bcast(&length, 1, MPI_LONG, root, comm);
+  text.resize(std::size_t(length));
+  MPI_Bcast(text.data(), int(length), MPI_CHAR, root, comm);
+}
 
 MpiEnvironment::MpiEnvironment(int& argc, char**& argv) {
   int provided = 0;
@@ -57,8 +65,12 @@ int Communicator::size() const {
   return s;
 }
 
-void Communicator::sum(double* data, int count) const {
-  if (size() > 1) MPI_Allreduce(MPI_IN_PLACE, data, count, MPI_DOUBLE, MPI_SUM, comm_);
+void Communicator::sum(double* data, long count) const {
+  if (size() < 2) return;
+  constexpr long chunk = 1L << 28;  // MPI counts are int
+  for (long done = 0; done < count; done += chunk)
+    MPI_Allreduce(MPI_IN_PLACE, data + done, int(std::min(chunk, count - done)), MPI_DOUBLE,
+                  MPI_SUM, comm_);
 }
 
 }  // namespace nmfx

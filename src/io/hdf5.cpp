@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "nmfx/core/error.hpp"
@@ -99,6 +101,54 @@ void write_small(File& file, const std::string& dataset, const Dims& dims, const
           "cannot write dataset " + dataset + " in '" + file.path() + "'");
 }
 
+/// "float64", "int32", "uint8", "string", ... for a datatype.
+std::string type_name(hid_t type) {
+  const std::string bits = std::to_string(8 * H5Tget_size(type));
+  switch (H5Tget_class(type)) {
+    case H5T_FLOAT:
+      return "float" + bits;
+    case H5T_INTEGER:
+      return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    default:
+      return "other";
+  }
+}
+
+Dims extent(hid_t space) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  Dims dims(std::size_t(rank > 0 ? rank : 0));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
+}
+
+herr_t collect_entry(hid_t group, const char* name, const H5L_info_t* link, void* entries) {
+  if (link->type != H5L_TYPE_HARD) return 0;
+  H5O_info_t info;
+  if (H5Oget_info_by_name(group, name, &info, H5P_DEFAULT) < 0) return 0;
+  Entry e;
+  e.path = std::string("/") + name;
+  e.is_group = info.type == H5O_TYPE_GROUP;
+  if (info.type == H5O_TYPE_DATASET) {
+    Handle set(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose);
+    Handle type(H5Dget_type(set.get()), H5Tclose), space(H5Dget_space(set.get()), H5Sclose);
+    e.type = type_name(type.get());
+    e.dims = extent(space.get());
+  } else if (!e.is_group) {
+    return 0;
+  }
+  static_cast<std::vector<Entry>*>(entries)->push_back(std::move(e));
+  return 0;
+}
+
+herr_t collect_name(hid_t, const char* name, const H5A_info_t*, void* names) {
+  static_cast<std::vector<std::string>*>(names)->push_back(name);
+  return 0;
+}
+
 }  // namespace
 
 Handle collective_transfer() {
@@ -161,10 +211,7 @@ Dims File::shape(const std::string& dataset) const {
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     throw Error(dataset + " in '" + path_ + "' is not numeric");
   Handle space(H5Dget_space(set.get()), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  Dims dims(std::size_t(rank > 0 ? rank : 0));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  return dims;
+  return extent(space.get());
 }
 
 void File::write_attribute(const std::string& name, const std::string& value,
@@ -190,6 +237,41 @@ void File::write_attribute(const std::string& name, long value, const std::strin
 
 bool File::has_attribute(const std::string& name, const std::string& object) const {
   return H5Aexists_by_name(id(), object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<std::string> File::attribute_names(const std::string& object) const {
+  std::vector<std::string> names;
+  checked(H5Aiterate_by_name(id(), object.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+                             collect_name, &names, H5P_DEFAULT),
+          "cannot list the attributes of '" + object + "' in '" + path_ + "'");
+  return names;
+}
+
+std::string File::attribute_text(const std::string& name, const std::string& object) const {
+  Handle attr = open_attribute(id(), object, name);
+  Handle type(H5Aget_type(attr.get()), H5Tclose), space(H5Aget_space(attr.get()), H5Sclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls == H5T_STRING) return read_string_attribute(name, object);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) return "(" + type_name(type.get()) + ")";
+  std::vector<double> values(std::size_t(H5Sget_simple_extent_npoints(space.get())));
+  if (values.empty()) return "[]";
+  checked(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()), "cannot read attribute " + name);
+  auto format = [&](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, cls == H5T_INTEGER ? "%.0f" : "%g", v);
+    return std::string(text);
+  };
+  if (extent(space.get()).empty()) return format(values[0]);
+  std::string text = "[";
+  for (std::size_t i = 0; i < values.size() && i < 8; ++i) text += (i ? ", " : "") + format(values[i]);
+  return text + (values.size() > 8 ? ", ...]" : "]");
+}
+
+std::vector<Entry> File::contents() const {
+  std::vector<Entry> entries;
+  checked(H5Lvisit(id(), H5_INDEX_NAME, H5_ITER_INC, collect_entry, &entries),
+          "cannot list the contents of '" + path_ + "'");
+  return entries;
 }
 
 std::string File::read_string_attribute(const std::string& name, const std::string& object) const {
@@ -242,10 +324,53 @@ std::vector<double> File::read_replicated(const std::string& dataset) const {
   hsize_t count = 1;
   for (auto d : dims) count *= d;
   std::vector<double> out(count);
+  if (count == 0) return out;
   Handle set(H5Dopen2(id(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   Handle xfer = collective_transfer();
   checked(H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, xfer.get(), out.data()),
           "cannot read " + dataset + " from '" + path_ + "'");
+  return out;
+}
+
+void File::write_strings(const std::string& dataset, const std::vector<std::string>& values) {
+  std::size_t longest = 1;
+  for (const std::string& v : values) longest = std::max(longest, v.size());
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), longest);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<char> padded(longest * values.size(), '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(), padded.begin() + long(i * longest));
+  write_small(*this, dataset, {hsize_t(values.size())}, padded.data(), type.get(), type.get());
+}
+
+std::vector<std::string> File::read_strings(const std::string& dataset) const {
+  if (!exists(dataset)) throw Error("'" + path_ + "' has no dataset " + dataset);
+  Handle set(checked(H5Dopen2(id(), dataset.c_str(), H5P_DEFAULT), "cannot open " + dataset),
+             H5Dclose);
+  Handle type(H5Dget_type(set.get()), H5Tclose), space(H5Dget_space(set.get()), H5Sclose);
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw Error(dataset + " in '" + path_ + "' is not a string dataset");
+  const std::size_t count = std::size_t(H5Sget_simple_extent_npoints(space.get()));
+  const std::string what = "cannot read " + dataset + " from '" + path_ + "'";
+  std::vector<std::string> out;
+  if (count == 0) return out;
+  // Every rank reads everything: an independent read suffices.
+  if (H5Tis_variable_str(type.get()) > 0) {
+    std::vector<char*> text(count, nullptr);
+    checked(H5Dread(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), what);
+    for (const char* t : text) out.emplace_back(t ? t : "");
+    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, text.data());
+  } else {
+    const std::size_t size = H5Tget_size(type.get());
+    std::vector<char> padded(size * count);
+    checked(H5Dread(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()), what);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string s(padded.data() + i * size, size);
+      out.push_back(s.substr(0, s.find('\0')));
+    }
+  }
   return out;
 }
 

@@ -2,74 +2,11 @@
 // good runs produce the documented files; bad input gets one clear error
 // line, a non-zero exit, no hang, and never touches an existing output.
 #define CATCH_CONFIG_MAIN
-#include <sys/wait.h>
-#include <unistd.h>
+#include <random>
 
-#include <catch2/catch.hpp>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <string>
+#include "shell.hpp"
 
-namespace {
-
-namespace fs = std::filesystem;
-
-struct Outcome {
-  int status;
-  std::string output;
-};
-
-Outcome shell(const std::string& command) {
-  Outcome r{-1, ""};
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, p)) r.output += buffer;
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
-
-const fs::path& folder() {
-  static const fs::path f = [] {
-    fs::path p = fs::temp_directory_path() / ("nmfx_cli_" + std::to_string(getpid()));
-    fs::create_directories(p);
-    return p;
-  }();
-  return f;
-}
-
-std::string in_folder(const std::string& name) { return (folder() / name).string(); }
-
-/// nmfx under mpiexec with `ranks` ranks; a hang fails by timeout.
-Outcome nmfx(int ranks, const std::string& args) {
-  return shell("timeout 120 " + std::string(NMFX_MPIEXEC) + " -n " + std::to_string(ranks) + " " +
-               NMFX_BINARY + " " + args);
-}
-
-void python(const std::string& code) {
-  const std::string script = in_folder("fixture.py");
-  std::ofstream(script) << "import h5py, numpy as np, gzip\n" << code << "\n";
-  const Outcome r = shell("/usr/bin/python3 " + script);
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-}
-
-int count_lines_with(const std::string& text, const std::string& needle) {
-  std::istringstream in(text);
-  int n = 0;
-  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
-  return n;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-}  // namespace
+using namespace app;
 
 TEST_CASE("synth, fit and import work through the binary", "[cli]") {
   const std::string data = in_folder("synth.h5");
@@ -144,31 +81,149 @@ TEST_CASE("bad input: one clear line, non-zero exit, outputs untouched", "[cli]"
       {"fit " + good + " -o " + out + " -k 2 --grid 3x3", "--grid 3x3 needs 9 ranks"},
       {"fit " + good + " -o " + out + " -k 2 --algo nope", "unknown --algo"},
       {"fit " + good + " -o " + out + " -k 2 --early-stop soon", "unknown --early-stop"},
+      {"fit " + good + " -o " + out + " -k 2 --init magic", "unknown --init"},
+      {"fit " + good + " -o " + out + " -k 2 --init file:" + in_folder("missing.h5"), "does not exist"},
+      {"fit " + good + " -o " + out + " -k 2 --algo hals --sparsity-h 0.5", "work with --algo pgd"},
+      {"fit " + good + " -o " + out + " -k 2 --algo pgd --sparsity-w 1.5", "must lie in [0, 1]"},
+      {"fit " + good + " -o " + out + " -k 2 --l1-w -1", "penalties must be >= 0"},
+      {"encode " + good + " " + good + " -o " + out, "has no dataset /H"},
+      {"pca " + good + " -k 9 -o " + out, "--rank 9 is impossible"},
       {"fit " + good + " -o /nonexistent-folder/out.h5 -k 2", "does not exist"},
       {"fit " + good + " -o " + good + " -k 2", "is the input file"},
       {"import " + in_folder("missing.gz") + " -o " + out, "cannot open"},
       {"import " + good + " -o " + out, "not an IDX file"},
   };
-  const std::string before = "an existing good result";
   for (int ranks : {1, 2, 4})
     for (const Case& c : cases) {
-      std::ofstream(out) << before;
       const std::string good_before = read_all(good);
-      const Outcome r = nmfx(ranks, c.args);
-      INFO(ranks << " ranks: nmfx " << c.args << "\n" << r.output);
-      CHECK(r.status != 0);
-      CHECK(r.status != 124);  // timeout: a hang
-      CHECK(count_lines_with(r.output, "nmfx: error") == 1);
-      CHECK(r.output.find(c.expect) != std::string::npos);
-      CHECK(read_all(out) == before);
+      check_failure(ranks, c.args, c.expect, out);
       CHECK(read_all(good) == good_before);
-      int leftovers = 0;
-      for (const auto& e : fs::directory_iterator(folder()))
-        leftovers += e.path().filename().string().find(".tmp") != std::string::npos;
-      CHECK(leftovers == 0);
     }
   fs::remove(out);
   const Outcome r = nmfx(2, "fit " + in_folder("negative.h5") + " -o " + out + " -k 2");
   CHECK(r.status != 0);
   CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("algorithms, inits, encode/decode and PCA through the binary", "[cli]") {
+  const std::string data = in_folder("algo.h5");
+  REQUIRE(nmfx(2, "synth --rows 120 --cols 80 --rank 6 --noise 0.02 --seed 5 -o " + data).status == 0);
+  // Every algorithm runs and lowers the error; NNDSVD matches a numpy
+  // reference on every rank count.
+  for (const char* algo : {"mu", "hals", "anls", "pgd", "als", "adam"}) {
+    const Outcome r = nmfx(2, "fit " + data + " -o " + in_folder("a.h5") + " -k 6 --max-iter 40 --algo " +
+                                  algo + " --lr 0.01 --progress 0");
+    INFO(algo << "\n" << r.output);
+    CHECK(r.status == 0);
+  }
+  for (int ranks : {1, 2, 4})
+    for (const char* init : {"nndsvd", "nndsvda"}) {
+      const std::string run = in_folder(std::string(init) + std::to_string(ranks) + ".h5");
+      const Outcome r = nmfx(ranks, "fit " + data + " -o " + run + " -k 6 --max-iter 0 --init " + init);
+      INFO(r.output);
+      REQUIRE(r.status == 0);
+      python("X = h5py.File('" + data + "', 'r')['X'][:]; k = 6\n"
+             "U, S, Vt = np.linalg.svd(X, full_matrices=False)\n"
+             "W = np.zeros((X.shape[0], k)); H = np.zeros((k, X.shape[1]))\n"
+             "W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0]); H[0] = np.sqrt(S[0]) * np.abs(Vt[0])\n"
+             "for j in range(1, k):\n"
+             "    x, y = U[:, j], Vt[j]\n"
+             "    xp, yp, xn, yn = np.maximum(x, 0), np.maximum(y, 0), np.maximum(-x, 0), np.maximum(-y, 0)\n"
+             "    mp = np.linalg.norm(xp) * np.linalg.norm(yp); mn = np.linalg.norm(xn) * np.linalg.norm(yn)\n"
+             "    u, v, s = (xp, yp, mp) if mp >= mn else (xn, yn, mn)\n"
+             "    l = np.sqrt(S[j] * s); W[:, j] = l * u / np.linalg.norm(u); H[j] = l * v / np.linalg.norm(v)\n"
+             "if '" + init + "' == 'nndsvda': W[W == 0] = X.mean(); H[H == 0] = X.mean()\n"
+             "f = h5py.File('" + run + "', 'r')\n"
+             "assert np.abs(f['W'][:] - W).max() < 1e-10 * W.max(), np.abs(f['W'][:] - W).max()\n"
+             "assert np.abs(f['H'][:] - H).max() < 1e-10 * H.max()\n");
+    }
+  // Warm start continues where a run stopped: 20 + 20 iterations of the
+  // deterministic anls equal 40 in one go.
+  const std::string first = in_folder("first.h5"), second = in_folder("second.h5"), whole = in_folder("whole.h5");
+  REQUIRE(nmfx(2, "fit " + data + " -o " + first + " -k 6 --algo anls --max-iter 20").status == 0);
+  REQUIRE(nmfx(4, "fit " + data + " -o " + second + " -k 6 --algo anls --max-iter 20 --init file:" + first).status == 0);
+  REQUIRE(nmfx(1, "fit " + data + " -o " + whole + " -k 6 --algo anls --max-iter 40").status == 0);
+  python("a = h5py.File('" + second + "', 'r')['W'][:]; b = h5py.File('" + whole + "', 'r')['W'][:]\n"
+         "assert np.abs(a - b).max() < 1e-8 * np.abs(b).max(), np.abs(a - b).max()\n");
+  // Encoding the training data with a converged anls run's H reproduces W.
+  const std::string converged = in_folder("converged.h5"), codes = in_folder("codes.h5"), recon = in_folder("recon.h5");
+  REQUIRE(nmfx(2, "fit " + data + " -o " + converged + " -k 6 --algo anls --max-iter 5000 --tol 1e-13").status == 0);
+  for (int ranks : {1, 2, 4}) {
+    const Outcome e = nmfx(ranks, "encode " + converged + " " + data + " -o " + codes);
+    const Outcome d = nmfx(ranks, "decode " + codes + " " + converged + " -o " + recon);
+    INFO(e.output << d.output);
+    REQUIRE(e.status == 0);
+    REQUIRE(d.status == 0);
+    python("W = h5py.File('" + converged + "', 'r')['W'][:]; H = h5py.File('" + converged + "', 'r')['H'][:]\n"
+           "C = h5py.File('" + codes + "', 'r')['W'][:]\n"
+           "assert np.abs(C - W).max() < 1e-6 * np.abs(W).max(), np.abs(C - W).max() / np.abs(W).max()\n"
+           "assert np.abs(h5py.File('" + recon + "', 'r')['X_hat'][:] - C @ H).max() < 1e-12\n");
+  }
+  // PCA against numpy's SVD of the centred data.
+  for (int ranks : {1, 2, 4}) {
+    const std::string pca = in_folder("pca.h5");
+    REQUIRE(nmfx(ranks, "pca " + data + " -k 5 -o " + pca).status == 0);
+    python("X = h5py.File('" + data + "', 'r')['X'][:]; p = h5py.File('" + pca + "', 'r')\n"
+           "mu = X.mean(0); U, S, Vt = np.linalg.svd(X - mu, full_matrices=False)\n"
+           "assert np.allclose(p['singular_values'][:], S[:5], rtol=1e-10)\n"
+           "assert np.allclose(np.abs((p['components'][:] * Vt[:5]).sum(1)), 1, atol=1e-10)\n"
+           "R = mu + p['scores'][:] @ p['components'][:]\n"
+           "e = np.linalg.norm(X - R)**2 / np.linalg.norm(X)**2\n"
+           "assert abs(e - p.attrs['rel_error']) < 1e-10, (e, p.attrs['rel_error'])\n"
+           "s = np.linalg.svd(X, compute_uv=False)\n"
+           "assert abs(p.attrs['svd_rel_error'] - (s[5:]**2).sum() / (s**2).sum()) < 1e-12\n"
+           "assert np.allclose(p['explained_variance'][:], S[:5]**2 / (X.shape[0] - 1))\n");
+  }
+}
+
+TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts it", "[cli]") {
+  fs::create_directories(folder() / "ckpt");
+  const std::string data = in_folder("ckpt/data.h5"), ref = in_folder("ckpt/ref.h5");
+  REQUIRE(nmfx(2, "synth --rows 800 --cols 600 --rank 10 --noise 0.1 --seed 1 -o " + data).status == 0);
+  const std::string args = "fit " + data + " -k 10 --algo adam --lr 0.01 --max-iter 4000 --metrics-every 7 --progress 0 --no-reference";
+  REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
+  const std::string mpiexec = std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " ";
+  std::random_device random;
+  // A signal at a random moment: every rank stops at the same iteration,
+  // checkpoints, exits 75; --resume ends bit-identical to the uninterrupted run.
+  {
+    const std::string out = in_folder("ckpt/signal.h5");
+    const double delay = 1.0 + 2.5 * (random() % 1000) / 1000.0;
+    const Outcome r = shell("timeout 120 sh -c '" + mpiexec + args + " -o " + out + " & p=$!; sleep " +
+                            std::to_string(delay) + "; kill -USR1 $p; wait $p; echo status=$?'");
+    INFO("signal after " << delay << " s\n" << r.output);
+    REQUIRE(r.output.find("status=75") != std::string::npos);
+    CHECK(fs::exists(out + ".checkpoint"));
+    CHECK_FALSE(fs::exists(out));
+    const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
+    INFO(resumed.output);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.output.find("resuming at iteration") != std::string::npos);
+    CHECK_FALSE(fs::exists(out + ".checkpoint"));
+    python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
+           "assert np.array_equal(a['W'][:], b['W'][:]) and np.array_equal(a['H'][:], b['H'][:])\n"
+           "assert np.array_equal(a['metrics/spectrum'][:], b['metrics/spectrum'][:])\n"
+           "assert np.array_equal(a['history/rel_error'][:], b['history/rel_error'][:])\n");
+    // Resuming without a checkpoint is refused.
+    const Outcome other = nmfx(2, args + " -o " + in_folder("ckpt/none.h5") + " --resume");
+    CHECK(other.status != 0);
+    CHECK(other.output.find("does not exist") != std::string::npos);
+  }
+  // kill -9 while checkpoints are written every iteration: the last complete
+  // checkpoint survives (it is replaced only by an atomic rename) and resumes.
+  {
+    const std::string out = in_folder("ckpt/killed.h5");
+    const double delay = 1.0 + 1.5 * (random() % 1000) / 1000.0;
+    shell("timeout 120 sh -c '" + mpiexec + args + " --checkpoint-every 1 -o " + out +
+          " & p=$!; sleep " + std::to_string(delay) + "; pkill -9 -f \"" + out + "\"; kill -9 $p; wait $p'");
+    INFO("killed after " << delay << " s");
+    REQUIRE(fs::exists(out + ".checkpoint"));
+    python("f = h5py.File('" + out + ".checkpoint', 'r')\n"
+           "assert f['W'].shape == (800, 10) and f.attrs['stop_reason'] == 'checkpoint'\n");
+    const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
+    INFO(resumed.output);
+    REQUIRE(resumed.status == 0);
+    python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
+           "assert np.array_equal(a['W'][:], b['W'][:]) and np.array_equal(a['H'][:], b['H'][:])\n");
+  }
 }

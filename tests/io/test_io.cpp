@@ -1,10 +1,15 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <functional>
 
 #include "helpers.hpp"
 #include "nmfx/core/error.hpp"
+#include "nmfx/io/csv.hpp"
 #include "nmfx/io/idx.hpp"
 #include "nmfx/io/matrix_io.hpp"
+#include "nmfx/io/npy.hpp"
 #include "nmfx/io/output.hpp"
 
 using namespace nmfx;
@@ -157,4 +162,154 @@ TEST_CASE("IDX: reads unsigned bytes, rejects other files", "[io]") {
   CHECK(a.bytes[11] == 220);
   CHECK_THROWS_AS(io::read_idx(bad), Error);
   CHECK_THROWS_AS(io::read_idx(path + ".missing"), Error);
+}
+
+namespace {
+
+/// Rank 0 (re)writes `bytes` to `path` once every rank is done with the old
+/// content; every rank waits for the new one.
+void write_file(const std::string& path, const std::string& bytes) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0) std::ofstream(path, std::ios::binary) << bytes;
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/// A version-1 .npy file: header dictionary padded to 64 bytes, then `data`.
+std::string npy_bytes(const std::string& descr, bool fortran, const std::string& shape,
+                      const std::string& data) {
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                       ", 'shape': (" + shape + "), }";
+  header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";
+  const std::size_t n = header.size();
+  return std::string("\x93NUMPY\x01\x00", 8) + char(n & 255) + char(n >> 8) + header + data;
+}
+
+template <class T>
+std::string raw(std::initializer_list<T> values, bool big_endian = false) {
+  std::string out;
+  for (T v : values) {
+    std::string b(reinterpret_cast<const char*>(&v), sizeof v);
+    if (big_endian) std::reverse(b.begin(), b.end());
+    out += b;
+  }
+  return out;
+}
+
+std::string failure_of(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("string datasets, contents and attributes as text", "[io]") {
+  const std::string path = test::temp_path("strings.h5");
+  const std::vector<std::string> names{"000001.jpg", "", "caf\xc3\xa9 long name.png"};
+  io::File f = io::File::create(MPI_COMM_WORLD, path);
+  f.write_strings("/filenames", names);
+  f.write_strings("/group/none", {});
+  const std::vector<long> two{1, 2};
+  f.write_replicated("/group/values", {2}, two.data());
+  f.write_attribute("rank", 50L);
+  f.write_attribute("tol", 1e-4);
+  f.write_attribute("name", std::string("hals"), "/group");
+  f.close();
+  io::File r = io::File::open_read(MPI_COMM_WORLD, path);
+  CHECK(r.read_strings("/filenames") == names);
+  CHECK(r.read_strings("/group/none").empty());
+  CHECK_THROWS_AS(r.read_strings("/group/values"), Error);
+  const std::vector<io::Entry> entries = r.contents();
+  REQUIRE(entries.size() == 4);
+  CHECK(entries[0].path == "/filenames");
+  CHECK(entries[0].type == "string");
+  CHECK(entries[0].dims == io::Dims{3});
+  CHECK(entries[1].path == "/group");
+  CHECK(entries[1].is_group);
+  CHECK(entries[3].path == "/group/values");
+  CHECK(entries[3].type == "int64");
+  CHECK(r.attribute_names() == std::vector<std::string>{"rank", "tol"});
+  CHECK(r.attribute_text("rank") == "50");
+  CHECK(r.attribute_text("tol") == "0.0001");
+  CHECK(r.attribute_text("name", "/group") == "hals");
+}
+
+TEST_CASE("NPY: dtypes, byte orders, C and Fortran order, bad files", "[io]") {
+  const std::string c_order = test::temp_path("c.npy"), fortran = test::temp_path("f.npy");
+  const std::string stack = test::temp_path("stack.npy"), bad = test::temp_path("bad.npy");
+  // 3 x 2 matrices [[0, 1], [2, 3], [4, 5]] stored both ways.
+  write_file(c_order, npy_bytes("<f8", false, "3, 2", raw<double>({0, 1, 2, 3, 4, 5})));
+  write_file(fortran, npy_bytes(">i4", true, "3, 2", raw<std::int32_t>({0, 2, 4, 1, 3, 5}, true)));
+  // 2 images of 2 x 3 pixels, Fortran order: element (i, y, x) at i + 2 (y + 2 x).
+  std::string pixels(12, '\0');
+  for (int i = 0; i < 2; ++i)
+    for (int y = 0; y < 2; ++y)
+      for (int x = 0; x < 3; ++x) pixels[std::size_t(i + 2 * (y + 2 * x))] = char(100 * i + 10 * y + x);
+  write_file(stack, npy_bytes("|u1", true, "2, 2, 3", pixels));
+  for (const std::string& path : {c_order, fortran}) {
+    io::NpyFile npy(path);
+    CHECK(npy.shape() == std::vector<long>{3, 2});
+    std::vector<double> rows(4);
+    npy.read_rows(1, 2, rows.data());
+    CHECK(rows == std::vector<double>{2, 3, 4, 5});
+  }
+  io::NpyFile images(stack);
+  CHECK(images.cols() == 6);
+  std::vector<double> second(6);
+  images.read_rows(1, 1, second.data());
+  CHECK(second == std::vector<double>{100, 101, 102, 110, 111, 112});
+
+  write_file(bad, npy_bytes("<c16", false, "1, 1", std::string(16, '\0')));
+  CHECK(failure_of([&] { io::NpyFile x(bad); }).find("holds dtype '<c16'") != std::string::npos);
+  write_file(bad, npy_bytes("<f8", false, "3, 2", raw<double>({1, 2})));
+  CHECK(failure_of([&] { io::NpyFile x(bad); }).find("is truncated") != std::string::npos);
+  write_file(bad, "not numpy");
+  CHECK(failure_of([&] { io::NpyFile x(bad); }).find("not a .npy file") != std::string::npos);
+}
+
+TEST_CASE("CSV: optional header, clear errors; labels in every form", "[io]") {
+  const std::string path = test::temp_path("t.csv");
+  std::vector<std::vector<double>> rows;
+  auto keep = [&](long row, const std::vector<double>& values) {
+    CHECK(row == long(rows.size()));
+    rows.push_back(values);
+  };
+  write_file(path, "x, y,\"z\"\n1, 2.5, 3e2\n\n4,5,6\n");
+  io::CsvShape shape = io::read_csv(path, keep);
+  CHECK((shape.rows == 2 && shape.cols == 3 && shape.header));
+  CHECK(rows == std::vector<std::vector<double>>{{1, 2.5, 300}, {4, 5, 6}});
+  rows.clear();
+  write_file(path, "1,2\n3,4\n");
+  shape = io::read_csv(path, keep);
+  CHECK((shape.rows == 2 && !shape.header));
+  const auto csv_failure = [&](const std::string& text) {
+    write_file(path, text);
+    return failure_of([&] { io::read_csv(path, [](long, const std::vector<double>&) {}); });
+  };
+  CHECK(csv_failure("1,2\n3,four\n").find("line 2 (row 1, column 1): 'four' is not a number") !=
+        std::string::npos);
+  CHECK(csv_failure("1,2\n3,,4\n").find("line 2 has 3 cells; expected 2") != std::string::npos);
+  CHECK(csv_failure("a,b\n").find("holds no rows") != std::string::npos);
+
+  write_file(path, "label\n7\n-1\n3\n");
+  io::LabelFile plain = io::read_labels(path);
+  CHECK(plain.names.empty());
+  CHECK(plain.labels == std::vector<long>{7, -1, 3});
+  write_file(path, "000002.jpg 5\n000001.jpg\t9\n");
+  io::LabelFile named = io::read_labels(path);
+  CHECK(named.names == std::vector<std::string>{"000002.jpg", "000001.jpg"});
+  CHECK(named.labels == std::vector<long>{5, 9});
+  write_file(path, "a.png,1\n2\n");
+  CHECK(failure_of([&] { io::read_labels(path); }).find("line 2: mixes") != std::string::npos);
+  write_file(path, "1\ncat\n");
+  CHECK(failure_of([&] { io::read_labels(path); }).find("line 2: 'cat' is not an integer") !=
+        std::string::npos);
+  const std::string npy = test::temp_path("labels.npy");
+  write_file(npy, npy_bytes("<i8", false, "3,", raw<std::int64_t>({4, 0, 2})));
+  CHECK(io::read_labels(npy).labels == std::vector<long>{4, 0, 2});
 }

@@ -2,7 +2,12 @@
 // RAII for the MPI runtime and for communicators.
 #include <mpi.h>
 
+#include <string>
+
 namespace nmfx {
+
+/// Collective over `comm`: every rank receives `root`'s `text`.
+void broadcast(MPI_Comm comm, std::string& text, int root = 0);
 
 /// Owns MPI initialization (threads: FUNNELED) and finalization; construct it
 /// first in main. Also releases BLACS before MPI_Finalize.
@@ -32,7 +37,7 @@ class Communicator {
   int rank() const;
   int size() const;
   /// In-place sum of `count` doubles over all ranks (no-op on one rank).
-  void sum(double* data, int count) const;
+  void sum(double* data, long count) const;
   void barrier() const { MPI_Barrier(comm_); }
 
  private:

@@ -34,6 +34,14 @@ class Handle {
 /// Shape of a dataset.
 using Dims = std::vector<hsize_t>;
 
+/// One group or dataset of a file, as File::contents lists it.
+struct Entry {
+  std::string path;  // "/history/rel_error"
+  bool is_group = false;
+  Dims dims;         // datasets: the shape ({} for a scalar)
+  std::string type;  // datasets: "float64", "int64", "uint8", "string", ...
+};
+
 /// An HDF5 file opened with the MPI-IO driver on a communicator.
 class File {
  public:
@@ -62,6 +70,14 @@ class File {
   std::string read_string_attribute(const std::string& name, const std::string& object = "/") const;
   double read_number_attribute(const std::string& name, const std::string& object = "/") const;
   bool has_attribute(const std::string& name, const std::string& object = "/") const;
+  /// Names of the attributes of `object`, in name order (local, not collective).
+  std::vector<std::string> attribute_names(const std::string& object = "/") const;
+  /// Any attribute as text: strings as they are, numbers in %g, arrays as
+  /// "[a, b, ...]" (local, not collective).
+  std::string attribute_text(const std::string& name, const std::string& object = "/") const;
+
+  /// Every group and dataset below the root, in name order (local).
+  std::vector<Entry> contents() const;
 
   /// Writes a small dataset held identically on every rank (rank 0 writes).
   /// `dims` gives the shape of `data` (row-major).
@@ -69,6 +85,13 @@ class File {
   void write_replicated(const std::string& dataset, const Dims& dims, const long* data);
   /// Reads a whole small dataset onto every rank, converted to double.
   std::vector<double> read_replicated(const std::string& dataset) const;
+  /// Writes a 1-D UTF-8 string dataset held identically on every rank (rank
+  /// 0 writes). The strings are fixed-length (the longest, NUL-padded):
+  /// parallel HDF5 cannot write variable-length data through MPI-IO. h5py
+  /// reads it with `.asstr()[:]`.
+  void write_strings(const std::string& dataset, const std::vector<std::string>& values);
+  /// Reads a whole 1-D string dataset (fixed or variable length) onto every rank.
+  std::vector<std::string> read_strings(const std::string& dataset) const;
 
   /// Creates the groups on the way to `dataset` ("/a/b/c" creates /a and /a/b).
   void make_parents(const std::string& dataset);

@@ -19,13 +19,20 @@ struct SynthConfig {
 };
 void run_synth(MPI_Comm comm, const SynthConfig& config, bool verbose);
 
-/// IDX images (+ optional labels) into a dataset file: /X (one image per row,
-/// scaled to [0, 1]), /labels, and the image-shape attributes.
+/// A dataset into a dataset file: /X (one sample per row, float64), /labels,
+/// /filenames (images) and the image-shape attributes. Formats: `idx` (IDX
+/// images scaled to [0, 1], IDX labels), `images` (a folder of JPEG/PNG files
+/// in sorted name order, decoded in parallel, scaled to [0, 1]), `npy`, `csv`
+/// and `hdf5` (values as they are). Data must be finite and non-negative.
 struct ImportConfig {
-  std::string format = "idx";
-  std::string images_path;
-  std::string labels_path;
+  std::string format = "idx";  // idx | images | npy | csv | hdf5
+  std::string input_path;      // file, or folder for images
+  std::string labels_path;     // IDX for idx; text, 'name,label' or .npy for the others
   std::string output_path;
+  std::string dataset;         // hdf5: the matrix inside the input (default /X)
+  std::string resize;          // images: "HxW" (empty: all images must have one size)
+  bool grayscale = false;      // images: merge colour channels to one gray channel
+  long limit = 0;              // only the first N samples (0: all)
 };
 void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose);
 

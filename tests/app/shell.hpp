@@ -1,0 +1,100 @@
+#pragma once
+// Helpers for the end-to-end tests of the nmfx binary (tests/app): shell
+// commands, the binary under mpiexec, Python fixtures, and a scratch folder
+// for each test process. NMFX_BINARY and NMFX_MPIEXEC come from CMake.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace app {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+inline Outcome shell(const std::string& command) {
+  Outcome r{-1, ""};
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, p)) r.output += buffer;
+  const int raw = pclose(p);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+/// A scratch folder of this test process.
+inline const fs::path& folder() {
+  static const fs::path f = [] {
+    fs::path p = fs::temp_directory_path() / ("nmfx_app_" + std::to_string(getpid()));
+    fs::create_directories(p);
+    return p;
+  }();
+  return f;
+}
+
+inline std::string in_folder(const std::string& name) { return (folder() / name).string(); }
+
+/// nmfx under mpiexec with `ranks` ranks; a hang fails by timeout.
+inline Outcome nmfx(int ranks, const std::string& args) {
+  return shell("timeout 120 " + std::string(NMFX_MPIEXEC) + " -n " + std::to_string(ranks) + " " +
+               NMFX_BINARY + " " + args);
+}
+
+/// Runs Python code (Debian's python3, with h5py, numpy and gzip imported)
+/// and requires it to succeed: fixtures and checks of the files written.
+inline void python(const std::string& code) {
+  const std::string script = in_folder("fixture.py");
+  std::ofstream(script) << "import h5py, numpy as np, gzip\n" << code << "\n";
+  const Outcome r = shell("/usr/bin/python3 " + script);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+}
+
+inline int count_lines_with(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+inline std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+/// Temporary files of atomic outputs left in the scratch folder.
+inline int leftover_temporaries() {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(folder()))
+    n += e.path().filename().string().find(".tmp") != std::string::npos;
+  return n;
+}
+
+/// nmfx given bad input: a non-zero exit without hanging, exactly one error
+/// line, containing `expect`; the existing file `output` stays as it was and
+/// no temporary file is left behind.
+inline void check_failure(int ranks, const std::string& args, const std::string& expect,
+                          const std::string& output) {
+  const std::string before = "an existing good result";
+  std::ofstream(output) << before;
+  const Outcome r = nmfx(ranks, args);
+  INFO(ranks << " ranks: nmfx " << args << "\n" << r.output);
+  CHECK(r.status != 0);
+  CHECK(r.status != 124);  // timeout: a hang
+  CHECK(count_lines_with(r.output, "nmfx: error") == 1);
+  CHECK(r.output.find(expect) != std::string::npos);
+  CHECK(read_all(output) == before);
+  CHECK(leftover_temporaries() == 0);
+}
+
+}  // namespace app
