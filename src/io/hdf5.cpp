@@ -251,7 +251,10 @@ std::string File::attribute_text(const std::string& name, const std::string& obj
   Handle attr = open_attribute(id(), object, name);
   Handle type(H5Aget_type(attr.get()), H5Tclose), space(H5Aget_space(attr.get()), H5Sclose);
   const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls == H5T_STRING) return read_string_attribute(name, object);
+  if (cls == H5T_STRING)
+    return H5Sget_simple_extent_npoints(space.get()) == 1
+               ? read_string_attribute(name, object)
+               : "[" + std::to_string(H5Sget_simple_extent_npoints(space.get())) + " strings]";
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) return "(" + type_name(type.get()) + ")";
   std::vector<double> values(std::size_t(H5Sget_simple_extent_npoints(space.get())));
   if (values.empty()) return "[]";
@@ -274,8 +277,21 @@ std::vector<Entry> File::contents() const {
   return entries;
 }
 
+namespace {
+
+/// Error unless the attribute holds a single value (an array attribute would
+/// overflow the one-value buffers below).
+void require_scalar(hid_t attr, const std::string& name, const std::string& path) {
+  Handle space(H5Aget_space(attr), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw Error("attribute '" + name + "' in '" + path + "' is an array, not a single value");
+}
+
+}  // namespace
+
 std::string File::read_string_attribute(const std::string& name, const std::string& object) const {
   Handle attr = open_attribute(id(), object, name);
+  require_scalar(attr.get(), name, path_);
   Handle type(H5Aget_type(attr.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING)
     throw Error("attribute '" + name + "' in '" + path_ + "' is not a string");
@@ -293,6 +309,7 @@ std::string File::read_string_attribute(const std::string& name, const std::stri
 
 double File::read_number_attribute(const std::string& name, const std::string& object) const {
   Handle attr = open_attribute(id(), object, name);
+  require_scalar(attr.get(), name, path_);
   double value = 0;
   checked(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value),
           "attribute '" + name + "' in '" + path_ + "' is not a number");

@@ -49,6 +49,10 @@ NpyFile::NpyFile(std::string path) : path_(std::move(path)), in_(path_, std::ios
     throw Error(name + " is truncated (.npy header)");
   std::size_t header_length = 0;
   for (int b = length_size - 1; b >= 0; --b) header_length = header_length * 256 + length[b];
+  std::error_code size_error;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(path_, size_error);
+  if (size_error || header_length > file_bytes)
+    throw Error(name + " is truncated or corrupt (.npy header longer than the file)");
   std::string header(header_length, '\0');
   if (!in_.read(header.data(), std::streamsize(header_length)))
     throw Error(name + " is truncated (.npy header)");
@@ -76,14 +80,15 @@ NpyFile::NpyFile(std::string path) : path_(std::move(path)), in_(path_, std::ios
   for (char* end = nullptr;; p = end) {
     const long d = std::strtol(p, &end, 10);
     if (end == p) break;
+    if (d < 0) throw Error(name + " has a negative dimension in its .npy shape");
     shape_.push_back(d);
   }
-  long count = 1;
-  for (long d : shape_) count *= d;
-  std::error_code ec;
-  const auto bytes = std::filesystem::file_size(path_, ec);
-  if (ec ||
-      bytes < std::uintmax_t(data_offset_) + std::uintmax_t(count) * std::uintmax_t(item_size_))
+  long count = 1, count_bytes = 0;
+  for (long d : shape_)
+    if (__builtin_mul_overflow(count, d, &count))
+      throw Error(name + " has an impossible .npy shape (too many values)");
+  if (__builtin_mul_overflow(count, long(item_size_), &count_bytes) ||
+      file_bytes < std::uintmax_t(data_offset_) + std::uintmax_t(count_bytes))
     throw Error(name + " is truncated (the data of its " + std::to_string(count) +
                 " values ends early)");
 }

@@ -204,7 +204,7 @@ Imported import_npy(const ProcessGrid& grid, const ImportConfig& c) {
         out.x, [&](long first, long count, double* rows) { npy->read_rows(first, count, rows); });
   });
   const std::vector<long>& shape = npy->shape();
-  if (shape.size() >= 3) {
+  if (shape.size() >= 3 && n > 0) {
     out.height = shape[1];
     out.width = shape[2];
     out.channels = shape.size() > 3 ? n / (shape[1] * shape[2]) : 1;
