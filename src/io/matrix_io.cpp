@@ -74,10 +74,7 @@ Handle create_dataset(File& file, const std::string& dataset, hsize_t rows, hsiz
 }
 
 Handle open_2d(const File& file, const std::string& dataset, hsize_t& rows, hsize_t& cols) {
-  const Dims dims = file.shape(dataset);
-  if (dims.size() != 2)
-    throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(dims.size()) +
-                "-D; nmfx needs a 2-D matrix (samples x features)");
+  const Dims dims = matrix_shape(file, dataset);
   rows = dims[0];
   cols = dims[1];
   return Handle(checked(H5Dopen2(file.id(), dataset.c_str(), H5P_DEFAULT), "cannot open " + dataset),
@@ -85,6 +82,14 @@ Handle open_2d(const File& file, const std::string& dataset, hsize_t& rows, hsiz
 }
 
 }  // namespace
+
+Dims matrix_shape(const File& file, const std::string& dataset) {
+  const Dims dims = file.shape(dataset);
+  if (dims.size() != 2)
+    throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(dims.size()) +
+                "-D; nmfx needs a 2-D matrix (samples x features)");
+  return dims;
+}
 
 dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
                              int row_block, int col_block) {

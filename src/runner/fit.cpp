@@ -314,10 +314,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   MPI_Comm_size(comm, &size);
   GridShape shape;
   collectively(comm, [&] {
-    dims = data.shape(config.dataset);
-    if (dims.size() != 2)
-      throw Error(config.dataset + " in '" + config.data_path + "' is " +
-                  std::to_string(dims.size()) + "-D; nmfx needs a 2-D matrix (samples x features)");
+    dims = io::matrix_shape(data, config.dataset);
     const long m = long(dims[0]), n = long(dims[1]);
     if (config.rank > std::min(m, n))
       throw Error("--rank " + std::to_string(config.rank) + " is impossible for a " +

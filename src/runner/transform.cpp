@@ -22,14 +22,9 @@ int world_size(MPI_Comm comm) {
 }
 
 /// The 2-D shape of `dataset` in `file`, agreed on every rank.
-io::Dims matrix_shape(const io::File& file, const std::string& dataset) {
+io::Dims agreed_shape(const io::File& file, const std::string& dataset) {
   io::Dims dims;
-  collectively(file.comm(), [&] {
-    dims = file.shape(dataset);
-    if (dims.size() != 2)
-      throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(dims.size()) +
-                  "-D; expected a 2-D matrix");
-  });
+  collectively(file.comm(), [&] { dims = io::matrix_shape(file, dataset); });
   return dims;
 }
 
@@ -53,9 +48,9 @@ double tail_fraction(const std::vector<double>& sigma, int k, double norm2) {
 void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   io::AtomicOutput output(comm, c.output_path);
   io::File run = io::File::open_read(comm, c.run_path);
-  const io::Dims h_dims = matrix_shape(run, "/H");
+  const io::Dims h_dims = agreed_shape(run, "/H");
   io::File data = io::File::open_read(comm, c.data_path);
-  const io::Dims x_dims = matrix_shape(data, c.dataset);
+  const io::Dims x_dims = agreed_shape(data, c.dataset);
   const int k = int(h_dims[0]);
   agree(comm, x_dims[1] != h_dims[1]
                   ? c.dataset + " in '" + c.data_path + "' has " + std::to_string(x_dims[1]) +
@@ -103,7 +98,7 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
   io::AtomicOutput output(comm, c.output_path);
   io::File codes = io::File::open_read(comm, c.codes_path);
   io::File run = io::File::open_read(comm, c.run_path);
-  const io::Dims w_dims = matrix_shape(codes, "/W"), h_dims = matrix_shape(run, "/H");
+  const io::Dims w_dims = agreed_shape(codes, "/W"), h_dims = agreed_shape(run, "/H");
   agree(comm, w_dims[1] != h_dims[0]
                   ? "the codes in '" + c.codes_path + "' have " + std::to_string(w_dims[1]) +
                         " components but the dictionary in '" + c.run_path + "' has " +
@@ -130,7 +125,7 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
 void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
   io::AtomicOutput output(comm, c.output_path);
   io::File data = io::File::open_read(comm, c.data_path);
-  const io::Dims dims = matrix_shape(data, c.dataset);
+  const io::Dims dims = agreed_shape(data, c.dataset);
   const long m = long(dims[0]), n = long(dims[1]);
   agree(comm, c.rank < 1 || c.rank > std::min(m, n)
                   ? "--rank " + std::to_string(c.rank) + " is impossible for a " +

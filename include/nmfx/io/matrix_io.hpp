@@ -10,6 +10,10 @@
 
 namespace nmfx::io {
 
+/// The shape {rows, cols} of a 2-D numeric dataset; Error on this rank when
+/// it is missing, not numeric or not 2-D (wrap in collectively() to agree).
+Dims matrix_shape(const File& file, const std::string& dataset);
+
 /// Reads the 2-D numeric dataset `dataset` (stored [rows][cols], any numeric
 /// type, converted to double) into a block-cyclic matrix on `grid`.
 dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
