@@ -14,7 +14,11 @@ struct FitConfig {
   std::string data_path;
   std::string dataset = "/X";
   std::string output_path;
-  int rank = 0;  // k
+  int rank = 0;  // k (model "nmf")
+  std::string model = "nmf";         // nmf | deep
+  std::vector<int> ranks;            // deep: r1 > r2 > ... > rL (L = 1: ordinary NMF)
+  std::string deep_loss = "global";  // deep: global | layer-sum | layer-seq
+  long pretrain_iterations = 0;      // deep global: layer-seq iterations per layer first (0: none)
   std::string algorithm = "hals";
   nmf::RuleOptions rule_w, rule_h;  // penalties, steps, Adam settings per factor
   std::string init = "random";      // random | eye | nndsvd | nndsvda | nndsvdar | file:RUN.h5
