@@ -33,14 +33,24 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   nmfx::runner::FitConfig fit;
-  auto* fit_cmd = app.add_subcommand("fit", "Factorize X ~ W H (run under mpirun)");
+  auto* fit_cmd = app.add_subcommand(
+      "fit", "Factorize X ~ W H, or X ~ W1 W2 ... WL H with --model deep (run under mpirun)");
   fit_cmd->add_option("data", fit.data_path, "dataset file (HDF5)")->required();
   fit_cmd->add_option("-o,--output", fit.output_path, "run file to write (HDF5)")->required();
-  fit_cmd->add_option("-k,--rank", fit.rank, "factorization rank k")->required();
+  fit_cmd->add_option("-k,--rank", fit.rank, "factorization rank k (--model nmf)");
+  fit_cmd->add_option("--model", fit.model, "nmf | deep (X ~ W1 W2 ... WL H)")->capture_default_str();
+  fit_cmd->add_option("--ranks", fit.ranks, "deep: layer ranks r1,r2,...,rL, strictly decreasing")
+      ->delimiter(',');
+  fit_cmd->add_option("--deep-loss", fit.deep_loss,
+                      "deep: global (||X - W1...WL H||) | layer-sum | layer-seq (layer by layer)")
+      ->capture_default_str();
+  fit_cmd->add_option("--pretrain", fit.pretrain_iterations,
+                      "deep: first train layer by layer, N iterations per layer (0: off)")
+      ->capture_default_str();
   fit_cmd->add_option("--algo", fit.algorithm, "update rule: mu | hals | anls | pgd | als | adam")
       ->capture_default_str();
   fit_cmd->add_option("--init", fit.init,
-                      "random | eye | nndsvd | nndsvda | nndsvdar | file:RUN.h5 (warm start)")
+                      "random | eye | nndsvd | nndsvda | nndsvdar | ssvd (deep: NNDSVD layer by layer) | file:RUN.h5 (warm start)")
       ->capture_default_str();
   fit_cmd->add_option("--l1-w", fit.rule_w.l1, "L1 penalty on W")->capture_default_str();
   fit_cmd->add_option("--l2-w", fit.rule_w.l2, "L2 penalty (l2/2 ||W||^2) on W")->capture_default_str();

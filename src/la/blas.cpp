@@ -50,17 +50,30 @@ bool cholesky_solve(long n, const double* g, long nrhs, double* b) {
   return info == 0;
 }
 
-std::vector<double> symmetric_eigenvalues(long n, const double* g) {
+namespace {
+/// dsyev on a copy of g; vectors (column-major, ascending order) when asked.
+std::vector<double> symmetric_eigen(long n, const double* g, std::vector<double>* vectors) {
   const int ni = narrow(n, "n"), ld = ni > 0 ? ni : 1;
   std::vector<double> a(g, g + n * n), w(static_cast<std::size_t>(n));
+  const char* job = vectors ? "V" : "N";
   int info = 0, lwork = -1;
   double query = 0;
-  dsyev_("N", "L", &ni, a.data(), &ld, w.data(), &query, &lwork, &info, 1, 1);
+  dsyev_(job, "L", &ni, a.data(), &ld, w.data(), &query, &lwork, &info, 1, 1);
   std::vector<double> work(std::size_t(query) + 1);
   lwork = int(work.size());
-  dsyev_("N", "L", &ni, a.data(), &ld, w.data(), work.data(), &lwork, &info, 1, 1);
+  dsyev_(job, "L", &ni, a.data(), &ld, w.data(), work.data(), &lwork, &info, 1, 1);
   if (info != 0) throw Error("dsyev failed with info " + std::to_string(info));
+  if (vectors) *vectors = std::move(a);
   return w;
+}
+}  // namespace
+
+std::vector<double> symmetric_eigenvalues(long n, const double* g) {
+  return symmetric_eigen(n, g, nullptr);
+}
+
+std::vector<double> symmetric_eigenvectors(long n, const double* g, std::vector<double>& vectors) {
+  return symmetric_eigen(n, g, &vectors);
 }
 
 long numroc(long global_size, int block, int proc, int procs) {

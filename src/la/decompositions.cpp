@@ -1,6 +1,7 @@
 #include "nmfx/la/decompositions.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "nmfx/core/error.hpp"
@@ -151,6 +152,29 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
       const double s = out.sigma[std::size_t(j)];
       derived.vector(c)[j] = s > floor ? derived.vector(c)[j] / s : 0.0;
     }
+  return out;
+}
+
+Svd svd(const Communicator& across, const dist::Factor& f, int k) {
+  const long r = f.k;
+  std::vector<double> g(std::size_t(r * r)), vectors;
+  la::gram(r, f.local_count(), f.local.data(), r, g.data());
+  across.sum(g.data(), r * r);
+  const std::vector<double> values = symmetric_eigenvectors(r, g.data(), vectors);  // ascending
+  Svd out{{}, dist::Factor(k, dist::replicated(r)), dist::Factor(k, f.map)};
+  for (long j = r - 1; j >= 0; --j) out.sigma.push_back(std::sqrt(std::max(values[std::size_t(j)], 0.0)));
+  // As above: directions below rounding level (of sigma^2 here) are left zero.
+  const double floor = (out.sigma.empty() ? 0.0 : out.sigma[0]) * 1e-7;
+  for (int j = 0; j < k; ++j) {
+    const double* u = vectors.data() + (r - 1 - j) * r;  // the j-th largest
+    const double s = out.sigma[std::size_t(j)];
+    for (long a = 0; a < r; ++a) out.u.vector(a)[j] = u[a];
+    for (long c = 0; c < f.local_count(); ++c) {
+      double v = 0;
+      for (long a = 0; a < r; ++a) v += f.vector(c)[a] * u[a];
+      out.v.vector(c)[j] = s > floor ? v / s : 0.0;
+    }
+  }
   return out;
 }
 

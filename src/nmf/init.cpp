@@ -45,11 +45,12 @@ void eye_init(dist::Factor& w, dist::Factor& h) {
       for (int j = 0; j < f->k; ++j) f->vector(c)[j] = f->map.to_global(c) == j ? 1.0 : 0.0;
 }
 
-void nndsvd_init(const ProcessGrid& grid, const la::Svd& svd, const std::string& variant,
-                 double x_mean, std::uint64_t seed, dist::Factor& w, dist::Factor& h) {
+void nndsvd_init(const Communicator& across_u, const Communicator& across_v, const la::Svd& svd,
+                 const std::string& variant, double x_mean, std::uint64_t seed, dist::Factor& w,
+                 dist::Factor& h) {
   const int k = w.k;
-  const auto nu = signed_norms(grid.col_comm(), svd.u);
-  const auto nv = signed_norms(grid.row_comm(), svd.v);
+  const auto nu = signed_norms(across_u, svd.u);
+  const auto nv = signed_norms(across_v, svd.v);
   // For each component: which sign part wins and the scale sqrt(s * mp)
   // applied to the unit-normalized parts. A sign flip of (u_j, v_j) swaps
   // the parts and gives the same result, so any SVD solver agrees.

@@ -23,29 +23,56 @@ class PenalizedRule : public UpdateRule {
     return gram_.data();
   }
 
-  /// buffer = (G + l2 I) F - C + l1: the gradient of the half-step objective.
-  void gradient(const dist::Factor& f, const dist::Factor& cross, const double* g) {
+  /// buffer = G F R + l2 F - C + l1: the gradient of the half-step objective
+  /// (R = I when `right` is null; G + l2 I is then left in gram_).
+  void gradient(const dist::Factor& f, const dist::Factor& cross, const double* gram,
+                const double* right) {
     const long k = f.k, count = f.local_count();
     buffer_ = cross.local;
-    la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, g, k, f.local.data(), k, -1.0,
-             buffer_.data(), k);
+    if (!right) {
+      la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, penalized_gram(gram, f.k), k,
+               f.local.data(), k, -1.0, buffer_.data(), k);
+    } else {
+      product_.resize(f.local.size());
+      la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, gram, k, f.local.data(), k, 0.0,
+               product_.data(), k);
+      la::gemm(la::Op::none, la::Op::none, k, count, count, 1.0, product_.data(), k, right, count,
+               -1.0, buffer_.data(), k);
+      if (options_.l2 != 0)
+        for (std::size_t i = 0; i < buffer_.size(); ++i) buffer_[i] += options_.l2 * f.local[i];
+    }
     if (options_.l1 != 0)
       for (double& v : buffer_) v += options_.l1;
   }
 
+  /// The Lipschitz constant of that gradient: lambda_max(G) lambda_max(R) + l2.
+  double lipschitz(const double* gram, const double* right, long k, long count) const {
+    double l = la::symmetric_eigenvalues(k, gram).back();
+    if (right) l *= la::symmetric_eigenvalues(count, right).back();
+    return l + options_.l2;
+  }
+
+  /// For the rules that solve the one-sided problem exactly.
+  static void require_one_sided(const double* right, const char* rule) {
+    if (right)
+      throw Error(std::string(rule) + " solves one-sided problems only; the inner layers of the "
+                  "global Deep NMF loss need mu, pgd or adam", true);
+  }
+
   RuleOptions options_;
-  std::vector<double> gram_, buffer_;
+  std::vector<double> gram_, buffer_, product_;
 };
 
 class Multiplicative final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
-    gradient(f, cross, penalized_gram(gram, f.k));  // (G + l2 I) F - C + l1
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+              const double* right) override {
+    gradient(f, cross, gram, right);  // G F R + l2 F - C + l1
     const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < n; ++i) {
-      const double denominator = buffer_[i] + cross.local[i];  // (G + l2 I) F + l1
+      const double denominator = buffer_[i] + cross.local[i];  // G F R + l2 F + l1
       if (denominator > 0) f.local[i] *= cross.local[i] / denominator;
     }
   }
@@ -54,15 +81,17 @@ class Multiplicative final : public PenalizedRule {
 class Hals final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+              const double* right) override {
+    require_one_sided(right, "hals");
     const long k = f.k, count = f.local_count();
-    const double* g_all = penalized_gram(gram, f.k);
     // The gradient R = G F - C + l1 for all indices at once (one GEMM);
     // then each index's k-vector is an independent problem, swept component
     // by component while it and G stay in cache. A change d of F_j costs one
     // axpy R += d G_j, and none when the component stays at 0 (common: NMF
     // factors are sparse).
-    gradient(f, cross, g_all);
+    gradient(f, cross, gram, nullptr);
+    const double* g_all = gram_.data();  // G + l2 I
 #pragma omp parallel for schedule(static)
     for (long c = 0; c < count; ++c) {
       double* x = f.vector(c);
@@ -84,7 +113,9 @@ class Hals final : public PenalizedRule {
 class Anls final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+              const double* right) override {
+    require_one_sided(right, "anls");
     const int k = f.k;
     const long count = f.local_count();
     const double* g = penalized_gram(gram, k);
@@ -105,15 +136,15 @@ class ProjectedGradient final : public PenalizedRule {
  public:
   ProjectedGradient(const RuleOptions& options, const Communicator* across)
       : PenalizedRule(options), across_(across) {}
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
-    const double* g = penalized_gram(gram, f.k);
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+              const double* right) override {
     double step = options_.step;
     if (!(step > 0)) {
-      const double lipschitz = la::symmetric_eigenvalues(f.k, g).back();
-      if (!(lipschitz > 0)) return;  // the other factor is zero: nothing to learn
-      step = 1.0 / lipschitz;
+      const double l = lipschitz(gram, right, f.k, f.local_count());
+      if (!(l > 0)) return;  // the other factor is zero: nothing to learn
+      step = 1.0 / l;
     }
-    gradient(f, cross, g);
+    gradient(f, cross, gram, right);
     const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < n; ++i) f.local[i] = std::max(0.0, f.local[i] - step * buffer_[i]);
@@ -127,7 +158,9 @@ class ProjectedGradient final : public PenalizedRule {
 class ProjectedLeastSquares final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+              const double* right) override {
+    require_one_sided(right, "als");
     const long k = f.k, count = f.local_count();
     const double* penalized = penalized_gram(gram, f.k);
     std::vector<double> g(penalized, penalized + k * k);
@@ -154,8 +187,9 @@ class ProjectedLeastSquares final : public PenalizedRule {
 class Adam final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram) override {
-    gradient(f, cross, penalized_gram(gram, f.k));
+  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+              const double* right) override {
+    gradient(f, cross, gram, right);
     auto& first = state_.arrays[0];
     auto& second = state_.arrays[1];
     if (first.size() != f.local.size()) {

@@ -3,40 +3,298 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
+#include "nmfx/la/blas.hpp"
 #include "nmfx/la/products.hpp"
 
 namespace nmfx::nmf {
+namespace {
 
-SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
-                  dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
-                  const StopCriteria& stop, const Observer& observer,
-                  const std::vector<Record>& resumed) {
-  const int k = w.k;
-  dist::Factor xht(k, w.map), wtx(k, h.map);
-  std::vector<double> gram_w(std::size_t(k) * k), gram_h(gram_w.size());
+/// c = op(a) op(b) for column-major a, b, c (c m x n, inner size k); tolerates
+/// empty dimensions (a rank may own no columns).
+void multiply(la::Op op_a, la::Op op_b, long m, long n, long k, const double* a, const double* b,
+              std::vector<double>& c) {
+  c.assign(std::size_t(m) * n, 0.0);
+  if (m == 0 || n == 0 || k == 0) return;
+  const long lda = op_a == la::Op::none ? m : k, ldb = op_b == la::Op::none ? k : n;
+  la::gemm(op_a, op_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c.data(), m);
+}
+
+/// Makes `f` a k x map factor, reusing its memory (contents unspecified).
+void shape(dist::Factor& f, int k, const dist::BlockCyclic1D& map) {
+  f.k = k;
+  f.map = map;
+  f.local.resize(std::size_t(k) * map.local_size());
+}
+
+double inner(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+/// The products of one iteration, organised around the "data" each layer
+/// factorizes: layer 1 factorizes X; layer i >= 2 factorizes, for the layer
+/// losses, the code H_{i-1}, and for the global loss Z_{i-1} = A^T X under the
+/// metric P_{i-1} = A^T A (A = W1 ... W_{i-1}), which turns the global loss
+/// into 1/2 ||Z - W_i B||^2_P + const. Every block's half-step is then the
+/// same two lines whatever the loss.
+class Iteration {
+ public:
+  Iteration(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
+            const Phase& phase)
+      : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
+        depth_(model.depth()), z1_(model.w[0].k, model.h[0].map) {}
+
+  /// The products of the current model (at the start, or after a resume).
+  void prepare() {
+    if (phase_.global) imply_codes();
+    refresh_first_layer();
+  }
+
+  /// One iteration: every block of the phase once, in order.
+  void step(const Rules& rules) {
+    for (int i = phase_.first; i <= phase_.last; ++i) {
+      update(rules, i - 1);
+      if (!phase_.global) update(rules, depth_ + i - 1);
+    }
+    if (phase_.global) update(rules, 2 * depth_ - 1);
+  }
+
+  /// The half-step problem of `block` (0..L-1: W_{block+1}; L..2L-1: the
+  /// codes) at the current model, left in cross_, gram_, right_.
+  void pose(int block) {
+    const int L = depth_;
+    if (block == 0) {  // W1: data X
+      const dist::Factor& b = model_.h[0];
+      shape(cross_, b.k, model_.w[0].map);
+      la::xht(grid_, x_, b, cross_);
+      gram_.resize(std::size_t(b.k) * b.k);
+      la::gram(grid_.row_comm(), b, gram_.data());
+      right_.clear();
+    } else if (block < L) {  // inner W_i, i = block + 1: data D_{i-1}
+      const int j = block;
+      const dist::Factor& b = model_.h[j];
+      const dist::Factor& w = model_.w[j];
+      const std::vector<double> d = layer_data(j);  // r_{i-1} x cols
+      std::vector<double> c;
+      multiply(la::Op::none, la::Op::transpose, b.k, w.local_count(), b.local_count(),
+               b.local.data(), d.data(), c);
+      grid_.row_comm().sum(c.data(), long(c.size()));
+      shape(cross_, b.k, w.map);
+      cross_.local = std::move(c);
+      gram_.resize(std::size_t(b.k) * b.k);
+      la::gram(grid_.row_comm(), b, gram_.data());
+      if (phase_.global) right_ = metric(j);
+      else right_.clear();
+    } else {  // code H_i, i = block - L + 1
+      const int j = block - L;
+      const dist::Factor& w = model_.w[j];
+      const dist::Factor& h = model_.h[j];
+      shape(cross_, h.k, h.map);
+      if (j == 0) {
+        cross_.local = z1_.local;
+        gram_ = p1_;
+      } else {  // W_i^T D_{i-1} and W_i^T P_{i-1} W_i
+        multiply(la::Op::none, la::Op::none, w.k, h.local_count(), w.local_count(),
+                 w.local.data(), layer_data(j).data(), cross_.local);
+        std::vector<double> wp;
+        const std::vector<double> p = phase_.global ? metric(j) : identity(w.local_count());
+        multiply(la::Op::none, la::Op::none, w.k, w.local_count(), w.local_count(),
+                 w.local.data(), p.data(), wp);
+        multiply(la::Op::none, la::Op::transpose, w.k, w.k, w.local_count(), wp.data(),
+                 w.local.data(), gram_);
+      }
+      right_.clear();
+      if (couples(j)) {  // + W_{i+1} H_{i+1} and + I from layer i+1's loss
+        const dist::Factor& w_next = model_.w[j + 1];
+        const dist::Factor& h_next = model_.h[j + 1];
+        std::vector<double> wh;
+        multiply(la::Op::transpose, la::Op::none, h.k, h.local_count(), w_next.k,
+                 w_next.local.data(), h_next.local.data(), wh);
+        for (std::size_t e = 0; e < wh.size(); ++e) cross_.local[e] += wh[e];
+        for (int a = 0; a < h.k; ++a) gram_[std::size_t(a) * h.k + a] += 1.0;
+      }
+    }
+  }
+
+  const dist::Factor& cross() const { return cross_; }
+  const std::vector<double>& gram() const { return gram_; }
+  const std::vector<double>& right() const { return right_; }
+
+  /// The errors of the current model (collective; identical on every rank).
+  Record measure(long iteration, double seconds) {
+    const int d = phase_.depth();
+    const double norm2 = x_norm2_ > 0 ? x_norm2_ : 1.0;
+    // ||X - A_d H_d||^2 from Z_d = A_d^T X and P_d = A_d^T A_d.
+    const dist::Factor& hd = model_.h[std::size_t(d - 1)];
+    const double model2 = inner(metric(d), code_gram(d - 1));
+    const double cross = inner(projected_x(d), hd.local);
+    double shared[2] = {seconds, std::max(0.0, x_norm2_ - 2 * sum_along_rows(cross) + model2) / norm2};
+    MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid_.comm());
+    Record record{iteration, shared[0], shared[1], {}};
+    if (depth_ > 1) record.layer_rel_error = layer_errors(d);
+    return record;
+  }
+
+ private:
+  void update(const Rules& rules, int block) {
+    const int L = depth_;
+    pose(block);
+    dist::Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
+    UpdateRule& rule = block < L ? *rules.w[std::size_t(block)] : *rules.h[std::size_t(block - L)];
+    rule.update(f, cross_, gram_.data(), right_.empty() ? nullptr : right_.data());
+    if (block < L && couples(block)) normalize(block);
+    if (block == 0) refresh_first_layer();
+    if (phase_.global && block == 2 * L - 1) imply_codes();
+  }
+
+  /// Whether layer j+1's code update includes layer j+2's loss.
+  bool couples(int j) const { return !phase_.global && j + 1 < phase_.last; }
+
+  /// W_i's columns to unit norm, H_i's rows inversely (W_i H_i unchanged).
+  void normalize(int j) {
+    dist::Factor& w = model_.w[std::size_t(j)];
+    dist::Factor& h = model_.h[std::size_t(j)];
+    std::vector<double> g(std::size_t(w.k) * w.k);
+    if (j == 0) la::gram(grid_.col_comm(), w, g.data());
+    else la::gram(w.k, w.local_count(), w.local.data(), w.k, g.data());
+    for (int a = 0; a < w.k; ++a) {
+      const double norm = std::sqrt(g[std::size_t(a) * w.k + a]);
+      if (!(norm > 0)) continue;
+      for (long c = 0; c < w.local_count(); ++c) w.vector(c)[a] /= norm;
+      for (long c = 0; c < h.local_count(); ++c) h.vector(c)[a] *= norm;
+    }
+  }
+
+  /// z1_ = W1^T X and p1_ = W1^T W1 for the current W1 (the second GEMM).
+  void refresh_first_layer() {
+    const dist::Factor& w = model_.w[0];
+    la::wtx(grid_, x_, w, z1_);
+    p1_.resize(std::size_t(w.k) * w.k);
+    la::gram(grid_.col_comm(), w, p1_.data());
+  }
+
+  /// Global loss: h[j] = W_{j+2} h[j+1], from H leftwards.
+  void imply_codes() {
+    for (int j = depth_ - 2; j >= 0; --j) {
+      const dist::Factor& w = model_.w[std::size_t(j + 1)];
+      dist::Factor& h = model_.h[std::size_t(j)];
+      multiply(la::Op::transpose, la::Op::none, w.local_count(), h.local_count(), w.k,
+               w.local.data(), model_.h[std::size_t(j + 1)].local.data(), h.local);
+    }
+  }
+
+  /// What layer j+1 (j >= 1) factorizes, r_j x local cols: the code H_j for
+  /// the layer losses, Z_j for the global loss.
+  std::vector<double> layer_data(int j) const {
+    return phase_.global ? projected_x(j) : model_.h[std::size_t(j - 1)].local;
+  }
+
+  /// Z_j = (W1 ... W_j)^T X, r_j x local cols (Z_1 = W1^T X).
+  std::vector<double> projected_x(int j) const {
+    std::vector<double> z = z1_.local, next;
+    for (int l = 1; l < j; ++l) {
+      const dist::Factor& w = model_.w[std::size_t(l)];
+      multiply(la::Op::none, la::Op::none, w.k, z1_.local_count(), w.local_count(),
+               w.local.data(), z.data(), next);
+      z.swap(next);
+    }
+    return z;
+  }
+
+  /// P_j = (W1 ... W_j)^T (W1 ... W_j), r_j x r_j.
+  std::vector<double> metric(int j) const {
+    std::vector<double> p = p1_, wp, next;
+    for (int l = 1; l < j; ++l) {
+      const dist::Factor& w = model_.w[std::size_t(l)];
+      multiply(la::Op::none, la::Op::none, w.k, w.local_count(), w.local_count(), w.local.data(),
+               p.data(), wp);
+      multiply(la::Op::none, la::Op::transpose, w.k, w.k, w.local_count(), wp.data(),
+               w.local.data(), next);
+      p.swap(next);
+    }
+    return p;
+  }
+
+  static std::vector<double> identity(long n) {
+    std::vector<double> e(std::size_t(n) * n, 0.0);
+    for (long a = 0; a < n; ++a) e[std::size_t(a * n + a)] = 1.0;
+    return e;
+  }
+
+  /// H_{j+1} H_{j+1}^T, summed over X's columns.
+  std::vector<double> code_gram(int j) const {
+    const dist::Factor& h = model_.h[std::size_t(j)];
+    std::vector<double> g(std::size_t(h.k) * h.k);
+    la::gram(grid_.row_comm(), h, g.data());
+    return g;
+  }
+
+  double sum_along_rows(double local) const {
+    grid_.row_comm().sum(&local, 1);
+    return local;
+  }
+
+  /// ||D_{i-1} - W_i H_i||^2 / ||D_{i-1}||^2 for layers 1..d (D_0 = X,
+  /// D_{i-1} = H_{i-1}); NaN beyond d.
+  std::vector<double> layer_errors(int d) {
+    std::vector<double> out(std::size_t(depth_), std::numeric_limits<double>::quiet_NaN());
+    for (int j = 0; j < d; ++j) {
+      const dist::Factor& w = model_.w[std::size_t(j)];
+      const dist::Factor& h = model_.h[std::size_t(j)];
+      double data2 = x_norm2_, cross = 0, model2 = 0;
+      const std::vector<double> hh = code_gram(j);
+      if (j == 0) {
+        cross = inner(z1_.local, h.local);
+        model2 = inner(p1_, hh);
+      } else {
+        const std::vector<double> previous = code_gram(j - 1);
+        data2 = 0;
+        for (long a = 0; a < w.local_count(); ++a) data2 += previous[std::size_t(a * w.local_count() + a)];
+        std::vector<double> wd, ww(std::size_t(w.k) * w.k);
+        multiply(la::Op::none, la::Op::none, w.k, h.local_count(), w.local_count(), w.local.data(),
+                 model_.h[std::size_t(j - 1)].local.data(), wd);
+        cross = inner(wd, h.local);
+        la::gram(w.k, w.local_count(), w.local.data(), w.k, ww.data());
+        model2 = inner(ww, hh);
+      }
+      cross = sum_along_rows(cross);
+      const double e = std::max(0.0, data2 - 2 * cross + model2);
+      out[std::size_t(j)] = data2 > 0 ? e / data2 : 0.0;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, out.data(), depth_, MPI_DOUBLE, MPI_MAX, grid_.comm());
+    return out;
+  }
+
+  const ProcessGrid& grid_;
+  const dist::DistMatrix& x_;
+  double x_norm2_;
+  Model& model_;
+  Phase phase_;
+  int depth_;
+  dist::Factor z1_;          // W1^T X (r1 x local cols)
+  std::vector<double> p1_;   // W1^T W1
+  dist::Factor cross_{0, dist::BlockCyclic1D(0, 1, 1, 0)};
+  std::vector<double> gram_, right_;
+};
+
+}  // namespace
+
+SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
+                  const Rules& rules, const Phase& phase, const StopCriteria& stop,
+                  const Observer& observer, const std::vector<Record>& resumed) {
+  Iteration iteration(grid, x, x_norm2, model, phase);
   // A resumed solve continues the clock where the earlier one stopped.
   const double start = MPI_Wtime() - (resumed.empty() ? 0.0 : resumed.back().seconds);
-  const double norm2 = x_norm2 > 0 ? x_norm2 : 1.0;
   SolveResult result;
 
-  // Everything the stop test reads is made identical on every rank (a MAX
-  // all-reduce), so all ranks leave the loop together.
-  // Needs wtx = W^T X and gram_w = W^T W of the current W; computes H H^T,
-  // which the next W update reuses.
-  auto record = [&](long iteration) {
-    la::gram(grid.row_comm(), h, gram_h.data());
-    double model2 = 0;
-    for (std::size_t i = 0; i < gram_w.size(); ++i) model2 += gram_w[i] * gram_h[i];
-    const double cross = la::dot(grid.row_comm(), wtx, h);
-    double shared[2] = {MPI_Wtime() - start, std::max(0.0, x_norm2 - 2 * cross + model2) / norm2};
-    MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid.comm());
-    return Record{iteration, shared[0], shared[1]};
-  };
   // The observer's verdict, agreed across ranks: the reason of the lowest
   // rank that has one.
   auto observe = [&]() -> std::string {
-    std::string reason = observer ? observer({result.history.back(), result.history, w, h}) : "";
+    std::string reason = observer ? observer({result.history.back(), result.history, model}) : "";
     const int size = grid.size();
     int first = reason.empty() ? size : grid.rank();
     MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, grid.comm());
@@ -45,28 +303,23 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     return reason;
   };
 
-  la::gram(grid.col_comm(), w, gram_w.data());
-  la::wtx(grid, x, w, wtx);
+  iteration.prepare();
   result.stop_reason = "max_iter";
   if (resumed.empty()) {
-    result.history.push_back(record(0));
+    result.history.push_back(iteration.measure(0, MPI_Wtime() - start));
     if (const std::string reason = observe(); !reason.empty()) {
       result.stop_reason = reason;
       return result;
     }
   } else {
-    // The products the next iteration needs, exactly as record() made them.
-    la::gram(grid.row_comm(), h, gram_h.data());
     result.history = resumed;
     result.iterations = resumed.back().iteration;
   }
+  // Everything the stop tests read is identical on every rank (measure()
+  // agrees on it), so all ranks leave the loop together.
   for (long it = result.iterations + 1; it <= stop.max_iterations; ++it) {
-    la::xht(grid, x, h, xht);
-    rule_w.update(w, xht, gram_h.data());
-    la::gram(grid.col_comm(), w, gram_w.data());
-    la::wtx(grid, x, w, wtx);
-    rule_h.update(h, wtx, gram_w.data());
-    result.history.push_back(record(it));
+    iteration.step(rules);
+    result.history.push_back(iteration.measure(it, MPI_Wtime() - start));
     result.iterations = it;
     if (const std::string reason = observe(); !reason.empty()) {
       result.stop_reason = reason;
@@ -74,7 +327,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     }
     const Record& now = result.history.back();
     const Record& before = result.history[result.history.size() - 2];
-    if (stop.tolerance > 0 && before.rel_error > 0 &&
+    if (stop.tolerance > 0 && before.iteration >= stop.compare_from && before.rel_error > 0 &&
         (before.rel_error - now.rel_error) / before.rel_error < stop.tolerance) {
       result.stop_reason = "tol";
       break;
@@ -85,6 +338,29 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     }
   }
   return result;
+}
+
+SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
+                  dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
+                  const StopCriteria& stop, const Observer& observer,
+                  const std::vector<Record>& resumed) {
+  Model model;
+  model.w.push_back(std::move(w));
+  model.h.push_back(std::move(h));
+  SolveResult result = solve(grid, x, x_norm2, model, Rules{{&rule_w}, {&rule_h}}, Phase{}, stop,
+                             observer, resumed);
+  w = std::move(model.w[0]);
+  h = std::move(model.h[0]);
+  return result;
+}
+
+BlockProblem block_problem(const ProcessGrid& grid, const dist::DistMatrix& x, const Model& model,
+                           const Phase& phase, int block) {
+  Model copy = model;
+  Iteration iteration(grid, x, 0.0, copy, phase);
+  iteration.prepare();
+  iteration.pose(block);
+  return {iteration.cross(), iteration.gram(), iteration.right()};
 }
 
 }  // namespace nmfx::nmf

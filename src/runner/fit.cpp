@@ -7,11 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <memory>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/random.hpp"
 #include "nmfx/dist/checks.hpp"
 #include "nmfx/io/matrix_io.hpp"
 #include "nmfx/io/output.hpp"
+#include "nmfx/la/blas.hpp"
 #include "nmfx/la/decompositions.hpp"
 #include "nmfx/metrics/plateau.hpp"
 #include "nmfx/metrics/spectrum.hpp"
@@ -21,16 +24,57 @@
 namespace nmfx::runner {
 namespace {
 
+bool is_deep(const FitConfig& c) { return c.model == "deep"; }
+
+/// The layer ranks r1 > ... > rL (ordinary NMF: {k}).
+std::vector<int> layer_ranks(const FitConfig& c) {
+  return is_deep(c) ? c.ranks : std::vector<int>{c.rank};
+}
+
+std::string join(const std::vector<int>& values) {
+  std::string out;
+  for (int v : values) out += (out.empty() ? "" : ",") + std::to_string(v);
+  return out;
+}
+
 void check_config(const FitConfig& c) {
-  if (c.rank < 1) throw Error("--rank must be at least 1 (got " + std::to_string(c.rank) + ")");
+  if (c.model != "nmf" && c.model != "deep")
+    throw Error("unknown --model '" + c.model + "' (choose nmf or deep)");
+  if (!is_deep(c) && !c.ranks.empty()) throw Error("--ranks needs --model deep");
+  if (!is_deep(c) && c.rank < 1)
+    throw Error("--rank must be at least 1 (got " + std::to_string(c.rank) + ")");
+  if (is_deep(c)) {
+    if (c.rank != 0) throw Error("--model deep takes its ranks from --ranks r1,r2,... (not --rank)");
+    if (c.ranks.empty()) throw Error("--model deep needs --ranks r1,r2,... (strictly decreasing)");
+    for (std::size_t i = 0; i < c.ranks.size(); ++i)
+      if (c.ranks[i] < 1 || (i > 0 && c.ranks[i] >= c.ranks[i - 1]))
+        throw Error("--ranks " + join(c.ranks) + ": ranks must be >= 1 and strictly decreasing");
+    if (c.deep_loss != "global" && c.deep_loss != "layer-sum" && c.deep_loss != "layer-seq")
+      throw Error("unknown --deep-loss '" + c.deep_loss + "' (choose global, layer-sum or layer-seq)");
+    if (c.pretrain_iterations < 0) throw Error("--pretrain must be >= 0");
+    if (c.pretrain_iterations > 0 && c.deep_loss == "layer-seq")
+      throw Error("--pretrain trains layer by layer before a global or layer-sum loss; "
+                  "--deep-loss layer-seq is that already");
+    if (c.deep_loss == "global" && c.ranks.size() > 1 && c.algorithm != "mu" &&
+        c.algorithm != "pgd" && c.algorithm != "adam")
+      throw Error("--deep-loss global updates the inner layers through a two-sided problem that "
+                  "only mu, pgd and adam solve; use one of them, or --deep-loss layer-sum or "
+                  "layer-seq with " + c.algorithm);
+    if (c.deep_loss == "layer-seq" && !c.early_stop.empty())
+      throw Error("--early-stop needs one training phase; use --deep-loss global or layer-sum");
+    if (c.init.rfind("file:", 0) == 0) throw Error("--init file: is for --model nmf");
+  } else if (c.pretrain_iterations != 0) {
+    throw Error("--pretrain needs --model deep");
+  }
   if (c.max_iterations < 0) throw Error("--max-iter must be >= 0");
   if (c.tolerance < 0 || c.time_limit < 0) throw Error("--tol and --time-limit must be >= 0");
   if (c.block < 0) throw Error("--block must be positive");
   const bool known_init = c.init == "random" || c.init == "eye" || c.init == "nndsvd" ||
-                          c.init == "nndsvda" || c.init == "nndsvdar" || c.init.rfind("file:", 0) == 0;
+                          c.init == "nndsvda" || c.init == "nndsvdar" || c.init == "ssvd" ||
+                          c.init.rfind("file:", 0) == 0;
   if (!known_init)
     throw Error("unknown --init '" + c.init +
-                "' (choose random, eye, nndsvd, nndsvda, nndsvdar or file:RUN.h5)");
+                "' (choose random, eye, nndsvd, nndsvda, nndsvdar, ssvd or file:RUN.h5)");
   if (c.metrics_every < 0) throw Error("--metrics-every must be >= 0");
   if (!c.early_stop.empty() && c.early_stop != "plateau")
     throw Error("unknown --early-stop '" + c.early_stop + "' (supported: plateau)");
@@ -45,11 +89,70 @@ void check_config(const FitConfig& c) {
     throw Error("the output '" + c.output_path + "' is the input file; choose another name");
 }
 
+/// One training phase and its iteration budget.
+struct Stage {
+  nmf::Phase phase;
+  long iterations;
+};
+
+/// The phases of a fit, in order: ordinary NMF and the global or layer-sum
+/// loss have one; layer-seq has one per layer; --pretrain adds one per layer
+/// in front.
+std::vector<Stage> stages(const FitConfig& c) {
+  const int depth = int(layer_ranks(c).size());
+  std::vector<Stage> out;
+  auto layer_by_layer = [&](long iterations) {
+    for (int i = 1; i <= depth; ++i) out.push_back({{false, i, i}, iterations});
+  };
+  if (c.pretrain_iterations > 0) layer_by_layer(c.pretrain_iterations);
+  if (!is_deep(c) || c.deep_loss == "global") out.push_back({{true, 1, depth}, c.max_iterations});
+  else if (c.deep_loss == "layer-sum") out.push_back({{false, 1, depth}, c.max_iterations});
+  else layer_by_layer(c.max_iterations);
+  return out;
+}
+
+/// The model's factors with every entry 0: W1 and the codes over X's rows
+/// and columns, the inner W_i replicated.
+nmf::Model empty_model(const std::vector<int>& ranks, const dist::DistMatrix& x) {
+  nmf::Model model;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    model.w.emplace_back(ranks[i], i == 0 ? x.rows : dist::replicated(ranks[i - 1]));
+    model.h.emplace_back(ranks[i], x.cols);
+  }
+  return model;
+}
+
+/// A_d = W1 ... Wd over X's rows (A_1 = W1).
+dist::Factor partial_product(const nmf::Model& model, int d) {
+  dist::Factor a = model.w[0];
+  for (int i = 1; i < d; ++i) {
+    const dist::Factor& w = model.w[std::size_t(i)];
+    dist::Factor next(w.k, a.map);
+    if (a.local_count() > 0)
+      la::gemm(la::Op::none, la::Op::none, w.k, a.local_count(), w.local_count(), 1.0,
+               w.local.data(), w.k, a.local.data(), a.k, 0.0, next.local.data(), w.k);
+    a = std::move(next);
+  }
+  return a;
+}
+
+/// Each training block: its name in files, factor, rule and whether this rank
+/// writes it (one copy of each index).
+struct Block {
+  std::string name;
+  dist::Factor& factor;
+  nmf::UpdateRule& rule;
+  bool writer;
+};
+
 /// Everything measured beside the factors.
 struct Measurements {
   std::vector<double> sigma_x;  // empty when the reference was skipped
   double svd_rel_error = -1;
-  std::vector<metrics::Evaluation> evaluations;
+  std::vector<metrics::Evaluation> evaluations;  // the model (W1 ... Wd H_d)
+  /// Deep models: layers[i][e] evaluates W1 ... W_{i+1} and the code
+  /// H_{i+1} (i < L - 1; layer L is the model itself).
+  std::vector<std::vector<metrics::Evaluation>> layers;
   std::vector<long> plateaus;
 };
 
@@ -73,13 +176,9 @@ void write_spectra(io::File& out, const std::string& group,
   out.write_replicated(group + "spectrum", {n, hsize_t(k)}, spectrum.data());
 }
 
-void write_measurements(io::File& out, const FitConfig& config, const Measurements& m) {
-  if (!m.sigma_x.empty()) {
-    out.write_replicated("/reference/sigma_X", {m.sigma_x.size()}, m.sigma_x.data());
-    out.write_replicated("/reference/svd_rel_error", {}, &m.svd_rel_error);
-  }
-  if (config.metrics_every == 0) return;
-  const auto& ev = m.evaluations;
+/// One series of evaluations under `group` ("/metrics/" or "/metrics/layer<i>/").
+void write_evaluations(io::File& out, const std::string& group,
+                       const std::vector<metrics::Evaluation>& ev, int k) {
   const hsize_t n = ev.size();
   std::vector<long> iteration, dead;
   std::vector<double> cosine, hoyer_w, hoyer_h;
@@ -90,53 +189,103 @@ void write_measurements(io::File& out, const FitConfig& config, const Measuremen
     hoyer_w.push_back(e.hoyer_w);
     hoyer_h.push_back(e.hoyer_h);
   }
-  out.write_replicated("/metrics/iteration", {n}, iteration.data());
-  write_spectra(out, "/metrics/", ev, &metrics::Evaluation::model, config.rank);
-  write_spectra(out, "/metrics/W/", ev, &metrics::Evaluation::w, config.rank);
-  write_spectra(out, "/metrics/H/", ev, &metrics::Evaluation::h, config.rank);
-  out.write_replicated("/metrics/cosine_separation", {n}, cosine.data());
-  out.write_replicated("/metrics/hoyer_W", {n}, hoyer_w.data());
-  out.write_replicated("/metrics/hoyer_H", {n}, hoyer_h.data());
-  out.write_replicated("/metrics/dead_components", {n}, dead.data());
+  out.write_replicated(group + "iteration", {n}, iteration.data());
+  write_spectra(out, group, ev, &metrics::Evaluation::model, k);
+  write_spectra(out, group + "W/", ev, &metrics::Evaluation::w, k);
+  write_spectra(out, group + "H/", ev, &metrics::Evaluation::h, k);
+  out.write_replicated(group + "cosine_separation", {n}, cosine.data());
+  out.write_replicated(group + "hoyer_W", {n}, hoyer_w.data());
+  out.write_replicated(group + "hoyer_H", {n}, hoyer_h.data());
+  out.write_replicated(group + "dead_components", {n}, dead.data());
+}
+
+void write_measurements(io::File& out, const FitConfig& config, const Measurements& m) {
+  if (!m.sigma_x.empty()) {
+    out.write_replicated("/reference/sigma_X", {m.sigma_x.size()}, m.sigma_x.data());
+    out.write_replicated("/reference/svd_rel_error", {}, &m.svd_rel_error);
+  }
+  if (config.metrics_every == 0) return;
+  const std::vector<int> ranks = layer_ranks(config);
+  write_evaluations(out, "/metrics/", m.evaluations, ranks.back());
+  for (std::size_t i = 0; i < m.layers.size(); ++i)
+    write_evaluations(out, "/metrics/layer" + std::to_string(i + 1) + "/", m.layers[i], ranks[i]);
   out.write_replicated("/metrics/plateaus", {m.plateaus.size()}, m.plateaus.data());
   out.write_attribute("every", config.metrics_every, "/metrics");
   out.write_attribute("plateau_window", long(config.plateau_window), "/metrics");
   out.write_attribute("plateau_tol", config.plateau_tolerance, "/metrics");
 }
 
+/// The training blocks of `model` in a fixed order (W's, then codes).
+std::vector<Block> blocks(const ProcessGrid& grid, const FitConfig& config, nmf::Model& model,
+                          const nmf::Rules& rules) {
+  const bool deep = is_deep(config);
+  std::vector<Block> out;
+  for (int i = 0; i < model.depth(); ++i)
+    out.push_back({deep ? "W" + std::to_string(i + 1) : "W", model.w[std::size_t(i)],
+                   *rules.w[std::size_t(i)], i == 0 ? grid.my_col() == 0 : grid.is_root()});
+  for (int i = 0; i < model.depth(); ++i)
+    out.push_back({deep ? "H" + std::to_string(i + 1) : "H", model.h[std::size_t(i)],
+                   *rules.h[std::size_t(i)], grid.my_row() == 0});
+  return out;
+}
+
+/// Where a block lies in a run file: /W and /H for ordinary NMF; Deep NMF
+/// keeps /layers/W1 ... /layers/WL, the codes /layers/H1 ... and H as /H.
+std::string block_dataset(const FitConfig& config, int depth, const Block& b) {
+  if (!is_deep(config) || b.name == "H" + std::to_string(depth)) return "/" + b.name.substr(0, 1);
+  return "/layers/" + b.name;
+}
+
+io::FactorLayout layout_of(const Block& b) {
+  return b.name[0] == 'W' ? io::FactorLayout::index_major : io::FactorLayout::component_major;
+}
+
 /// Writes a run file; `more` adds to it (a checkpoint's optimizer state).
 void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig& config,
-               const dist::Factor& w, const dist::Factor& h, const nmf::SolveResult& result,
-               const Measurements& measured,
+               const std::vector<Block>& model_blocks, const nmf::Model& model,
+               const nmf::SolveResult& result, const Measurements& measured,
                const std::function<void(io::File&)>& more = {}) {
   io::File out = io::File::create(grid.comm(), path);
   if (more) more(out);
-  io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
-  io::write_factor(out, "/H", h, grid.my_row() == 0, io::FactorLayout::component_major);
+  const int depth = model.depth();
+  for (const Block& b : model_blocks)
+    io::write_factor(out, block_dataset(config, depth, b), b.factor, b.writer, layout_of(b));
+  if (is_deep(config))  // the whole product, so tools that read /W and /H see the model
+    io::write_factor(out, "/W", partial_product(model, depth), grid.my_col() == 0,
+                     io::FactorLayout::index_major);
   const hsize_t n = result.history.size();
   std::vector<long> iteration;
-  std::vector<double> seconds, rel_error, rel_residual;
+  std::vector<double> seconds, rel_error, rel_residual, layer_errors;
   for (const auto& r : result.history) {
     iteration.push_back(r.iteration);
     seconds.push_back(r.seconds);
     rel_error.push_back(r.rel_error);
     rel_residual.push_back(std::sqrt(r.rel_error));
+    layer_errors.insert(layer_errors.end(), r.layer_rel_error.begin(), r.layer_rel_error.end());
   }
   out.write_replicated("/history/iteration", {n}, iteration.data());
   out.write_replicated("/history/seconds", {n}, seconds.data());
   out.write_replicated("/history/rel_error", {n}, rel_error.data());
   out.write_replicated("/history/rel_residual", {n}, rel_residual.data());
+  if (depth > 1)
+    out.write_replicated("/history/layer_rel_error", {n, hsize_t(depth)}, layer_errors.data());
   if (measured.svd_rel_error > 1e-14) {  // below: X is (numerically) of rank <= k
     std::vector<double> ratio;
     for (double e : rel_error) ratio.push_back(e / measured.svd_rel_error);
     out.write_replicated("/history/rel_error_over_bound", {n}, ratio.data());
   }
   write_measurements(out, config, measured);
+  out.write_attribute("model", config.model);
   out.write_attribute("algorithm", config.algorithm);
-  out.write_attribute("rank", long(config.rank));
+  out.write_attribute("rank", long(layer_ranks(config).back()));
+  if (is_deep(config)) {
+    out.write_attribute("ranks", join(config.ranks));
+    out.write_attribute("deep_loss", config.deep_loss);
+    out.write_attribute("pretrain", config.pretrain_iterations);
+  }
   out.write_attribute("seed", long(config.seed));
   out.write_attribute("grid", grid.shape().str());
-  out.write_attribute("block", long(w.map.block()));
+  out.write_attribute("block", long(model.w[0].map.block()));
   out.write_attribute("iterations", result.iterations);
   out.write_attribute("stop_reason", result.stop_reason);
   out.write_attribute("max_iter", config.max_iterations);
@@ -157,62 +306,49 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   out.close();
 }
 
-/// The optimizer states of the two rules as checkpoint datasets
-/// /state/{W,H}/<i> (laid out like the factor) and attributes "steps".
-void write_rule_states(io::File& out, const ProcessGrid& grid, const dist::Factor& w,
-                       const dist::Factor& h, nmf::UpdateRule& rule_w, nmf::UpdateRule& rule_h) {
-  const struct {
-    const char* name;
-    const dist::Factor& f;
-    nmf::UpdateRule& rule;
-    bool writer;
-  } sides[] = {{"W", w, rule_w, grid.my_col() == 0}, {"H", h, rule_h, grid.my_row() == 0}};
-  for (const auto& side : sides) {
-    const nmf::RuleState* state = side.rule.state();
+/// The rules' optimizer states as checkpoint datasets /state/<block>/<i>
+/// (laid out like the factor) with an attribute "steps".
+void write_rule_states(io::File& out, const std::vector<Block>& model_blocks) {
+  for (const Block& b : model_blocks) {
+    const nmf::RuleState* state = b.rule.state();
     if (!state) continue;
-    const std::string group = std::string("/state/") + side.name;
+    const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i) {
-      dist::Factor array(side.f.k, side.f.map);
+      dist::Factor array(b.factor.k, b.factor.map);
       if (state->arrays[i].size() == array.local.size()) array.local = state->arrays[i];
-      io::write_factor(out, group + "/" + std::to_string(i), array, side.writer,
+      io::write_factor(out, group + "/" + std::to_string(i), array, b.writer,
                        io::FactorLayout::index_major);
     }
     out.write_attribute("steps", state->steps, group);
   }
 }
 
-void read_rule_states(const io::File& in, const dist::Factor& w, const dist::Factor& h,
-                      nmf::UpdateRule& rule_w, nmf::UpdateRule& rule_h) {
-  const struct {
-    const char* name;
-    const dist::Factor& f;
-    nmf::UpdateRule& rule;
-  } sides[] = {{"W", w, rule_w}, {"H", h, rule_h}};
-  for (const auto& side : sides) {
-    nmf::RuleState* state = side.rule.state();
-    if (!state) continue;
-    const std::string group = std::string("/state/") + side.name;
+void read_rule_states(const io::File& in, const std::vector<Block>& model_blocks) {
+  for (const Block& b : model_blocks) {
+    nmf::RuleState* state = b.rule.state();
+    if (!state || !in.exists("/state/" + b.name)) continue;  // a block not trained yet
+    const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i)
-      state->arrays[i] = io::read_factor(in, group + "/" + std::to_string(i), side.f.k, side.f.map,
-                                         io::FactorLayout::index_major)
+      state->arrays[i] = io::read_factor(in, group + "/" + std::to_string(i), b.factor.k,
+                                         b.factor.map, io::FactorLayout::index_major)
                              .local;
     state->steps = long(in.read_number_attribute("steps", group));
   }
 }
 
-/// The evaluations a run file records, read back (summaries recomputed from
-/// the spectra, so they are bit-identical to the ones written).
-std::vector<metrics::Evaluation> read_evaluations(const io::File& in, int k) {
+/// The evaluations a run file records under `group`, read back (summaries
+/// recomputed from the spectra, so they are bit-identical to the ones written).
+std::vector<metrics::Evaluation> read_evaluations(const io::File& in, const std::string& group, int k) {
   std::vector<metrics::Evaluation> out;
-  if (!in.exists("/metrics/iteration")) return out;
-  const auto iteration = in.read_replicated("/metrics/iteration");
-  const auto model = in.read_replicated("/metrics/spectrum");
-  const auto w = in.read_replicated("/metrics/W/spectrum");
-  const auto h = in.read_replicated("/metrics/H/spectrum");
-  const auto cosine = in.read_replicated("/metrics/cosine_separation");
-  const auto hoyer_w = in.read_replicated("/metrics/hoyer_W");
-  const auto hoyer_h = in.read_replicated("/metrics/hoyer_H");
-  const auto dead = in.read_replicated("/metrics/dead_components");
+  if (!in.exists(group + "iteration")) return out;
+  const auto iteration = in.read_replicated(group + "iteration");
+  const auto model = in.read_replicated(group + "spectrum");
+  const auto w = in.read_replicated(group + "W/spectrum");
+  const auto h = in.read_replicated(group + "H/spectrum");
+  const auto cosine = in.read_replicated(group + "cosine_separation");
+  const auto hoyer_w = in.read_replicated(group + "hoyer_W");
+  const auto hoyer_h = in.read_replicated(group + "hoyer_H");
+  const auto dead = in.read_replicated(group + "dead_components");
   auto row = [k](const std::vector<double>& a, std::size_t e) {
     return std::vector<double>(a.begin() + long(e) * k, a.begin() + long(e + 1) * k);
   };
@@ -231,41 +367,62 @@ std::vector<metrics::Evaluation> read_evaluations(const io::File& in, int k) {
   return out;
 }
 
-/// Restores W, H, the history, the evaluations and the rules' state from the
-/// checkpoint; Error when it is missing or was made with other settings.
+/// The settings that change the iterates (or the recorded metrics); a
+/// checkpoint only continues a run with the same ones.
+std::string resume_key(const FitConfig& config, const ProcessGrid& grid, int block) {
+  std::string model = config.model + " " + config.algorithm + ", k=" + join(layer_ranks(config));
+  if (is_deep(config))
+    model += " " + config.deep_loss + " pretrain " + std::to_string(config.pretrain_iterations);
+  return model + ", grid " + grid.shape().str() + ", block " + std::to_string(block) + ", data " +
+         config.data_path + config.dataset + ", metrics every " + std::to_string(config.metrics_every);
+}
+
+/// Where a checkpointed run stands: the stage it was in, the iteration that
+/// stage began at, and how many layers it had initialized.
+struct Progress {
+  std::size_t stage = 0;
+  long stage_start = 0;
+  int initialized = 0;
+};
+
+/// Restores the model, the history, the evaluations and the rules' state
+/// from the checkpoint; Error when it is missing or was made with other settings.
 std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid,
-                                dist::Factor& w, dist::Factor& h, nmf::UpdateRule& rule_w,
-                                nmf::UpdateRule& rule_h, Measurements& measured) {
+                                nmf::Model& model, const std::vector<Block>& model_blocks,
+                                Measurements& measured, Progress& progress) {
   const std::string path = checkpoint_path(config);
   io::File in = io::File::open_read(grid.comm(), path);
   collectively(grid.comm(), [&] {
-    // Everything that changes the iterates (or the recorded metrics) must match.
-    const std::string made =
-        in.read_string_attribute("algorithm") + ", k=" +
-        std::to_string(long(in.read_number_attribute("rank"))) + ", grid " +
-        in.read_string_attribute("grid") + ", block " +
-        std::to_string(long(in.read_number_attribute("block"))) + ", data " +
-        in.read_string_attribute("data") + in.read_string_attribute("dataset") +
-        ", metrics every " +
-        std::to_string(in.exists("/metrics") ? long(in.read_number_attribute("every", "/metrics")) : 0L);
-    const std::string now = config.algorithm + ", k=" + std::to_string(config.rank) + ", grid " +
-                            grid.shape().str() + ", block " + std::to_string(w.map.block()) +
-                            ", data " + config.data_path + config.dataset + ", metrics every " +
-                            std::to_string(config.metrics_every);
+    const std::string made = in.read_string_attribute("resume_key");
+    const std::string now = resume_key(config, grid, model.w[0].map.block());
     if (made != now)
       throw Error("the checkpoint '" + path + "' was made with " + made + "; this run has " + now +
                   " (resume with the same settings and number of ranks)");
+    progress.stage = std::size_t(in.read_number_attribute("stage"));
+    progress.stage_start = long(in.read_number_attribute("stage_start"));
+    progress.initialized = int(in.read_number_attribute("initialized_layers"));
   });
-  w = io::read_factor(in, "/W", config.rank, w.map, io::FactorLayout::index_major);
-  h = io::read_factor(in, "/H", config.rank, h.map, io::FactorLayout::component_major);
-  read_rule_states(in, w, h, rule_w, rule_h);
-  measured.evaluations = read_evaluations(in, config.rank);
+  for (const Block& b : model_blocks)
+    b.factor = io::read_factor(in, block_dataset(config, model.depth(), b), b.factor.k,
+                               b.factor.map, layout_of(b));
+  read_rule_states(in, model_blocks);
+  const std::vector<int> ranks = layer_ranks(config);
+  measured.evaluations = read_evaluations(in, "/metrics/", ranks.back());
+  for (std::size_t i = 0; i < measured.layers.size(); ++i)
+    measured.layers[i] = read_evaluations(in, "/metrics/layer" + std::to_string(i + 1) + "/", ranks[i]);
   const auto iteration = in.read_replicated("/history/iteration");
   const auto seconds = in.read_replicated("/history/seconds");
   const auto rel_error = in.read_replicated("/history/rel_error");
+  const std::size_t depth = ranks.size();
+  const auto layer_errors =
+      depth > 1 ? in.read_replicated("/history/layer_rel_error") : std::vector<double>{};
   std::vector<nmf::Record> history;
-  for (std::size_t i = 0; i < iteration.size(); ++i)
-    history.push_back({long(iteration[i]), seconds[i], rel_error[i]});
+  for (std::size_t i = 0; i < iteration.size(); ++i) {
+    history.push_back({long(iteration[i]), seconds[i], rel_error[i], {}});
+    if (depth > 1)
+      history.back().layer_rel_error.assign(layer_errors.begin() + long(i * depth),
+                                            layer_errors.begin() + long((i + 1) * depth));
+  }
   agree(grid.comm(), history.empty() ? "the checkpoint '" + path + "' has no history" : "");
   return history;
 }
@@ -274,21 +431,41 @@ std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid
 volatile std::sig_atomic_t interrupt_signal = 0;
 extern "C" void on_interrupt(int signal) { interrupt_signal = signal; }
 
-/// Fills W and H as --init says. Collective.
-void initialize(const FitConfig& config, const ProcessGrid& grid, const dist::DistMatrix& x,
-                double x_mean, dist::Factor& w, dist::Factor& h) {
+/// Fills layer `layer` (1-based) of the model as --init says, to factorize
+/// what it sees: X for layer 1, the code H_{layer-1} after. Layer 1 with the
+/// fit's seed, so depth 1 is ordinary NMF. Collective.
+void initialize_layer(const FitConfig& config, const ProcessGrid& grid, const dist::DistMatrix& x,
+                      double x_mean, nmf::Model& model, int layer) {
+  dist::Factor& w = model.w[std::size_t(layer - 1)];
+  dist::Factor& h = model.h[std::size_t(layer - 1)];
+  const std::uint64_t seed = layer == 1 ? config.seed : mix64(config.seed + std::uint64_t(layer));
+  double mean = x_mean;
+  if (layer > 1) {  // the mean of the code this layer factorizes
+    const dist::Factor& code = model.h[std::size_t(layer - 2)];
+    double sum = 0;
+    for (double v : code.local) sum += v;
+    grid.row_comm().sum(&sum, 1);
+    mean = sum / (double(code.k) * double(code.map.global_size()));
+  }
   const std::string& init = config.init;
   if (init == "random") {
-    nmf::random_init(config.seed, x_mean, w, h);
+    nmf::random_init(seed, mean, w, h);
   } else if (init == "eye") {
     nmf::eye_init(w, h);
-  } else if (init == "nndsvd" || init == "nndsvda" || init == "nndsvdar") {
-    nmf::nndsvd_init(grid, la::svd(grid, x, config.rank), init, x_mean, config.seed, w, h);
+  } else if (init == "nndsvd" || init == "nndsvda" || init == "nndsvdar" || init == "ssvd") {
+    const std::string variant = init == "ssvd" ? "nndsvda" : init;
+    const Communicator self(MPI_COMM_SELF);
+    if (layer == 1)
+      nmf::nndsvd_init(grid.col_comm(), grid.row_comm(), la::svd(grid, x, w.k), variant, mean,
+                       seed, w, h);
+    else
+      nmf::nndsvd_init(self, grid.row_comm(), la::svd(grid.row_comm(), model.h[std::size_t(layer - 2)], w.k),
+                       variant, mean, seed, w, h);
   } else if (init.rfind("file:", 0) == 0) {
     const std::string path = init.substr(5);
     io::File run = io::File::open_read(grid.comm(), path);
-    w = io::read_factor(run, "/W", config.rank, w.map, io::FactorLayout::index_major);
-    h = io::read_factor(run, "/H", config.rank, h.map, io::FactorLayout::component_major);
+    w = io::read_factor(run, "/W", w.k, w.map, io::FactorLayout::index_major);
+    h = io::read_factor(run, "/H", h.k, h.map, io::FactorLayout::component_major);
     collectively(grid.comm(), [&] {
       for (const dist::Factor* f : {&w, &h})
         for (double v : f->local)
@@ -300,12 +477,29 @@ void initialize(const FitConfig& config, const ProcessGrid& grid, const dist::Di
   }
 }
 
+/// The metrics of the model as a stage sees it (depth d): the model
+/// W1 ... Wd H_d and, for deep models, every partial product W1 ... Wi with
+/// its code H_i (layers beyond d are not trained yet: zeros).
+void evaluate(const ProcessGrid& grid, const nmf::Model& model, int d, long iteration,
+              Measurements& measured) {
+  for (std::size_t i = 0; i < measured.layers.size(); ++i) {
+    metrics::Evaluation e;
+    e.iteration = iteration;
+    if (int(i) < d)
+      e = metrics::evaluate(grid, partial_product(model, int(i) + 1), model.h[i], iteration);
+    measured.layers[i].push_back(e);
+  }
+  measured.evaluations.push_back(
+      metrics::evaluate(grid, partial_product(model, d), model.h[std::size_t(d - 1)], iteration));
+}
+
 }  // namespace
 
 std::string checkpoint_path(const FitConfig& config) { return config.output_path + ".checkpoint"; }
 
 FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   collectively(comm, [&] { check_config(config); });
+  const std::vector<int> ranks = layer_ranks(config);
   io::AtomicOutput output(comm, config.output_path);
   io::File data = io::File::open_read(comm, config.data_path);
 
@@ -316,8 +510,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   collectively(comm, [&] {
     dims = io::matrix_shape(data, config.dataset);
     const long m = long(dims[0]), n = long(dims[1]);
-    if (config.rank > std::min(m, n))
-      throw Error("--rank " + std::to_string(config.rank) + " is impossible for a " +
+    if (ranks[0] > std::min(m, n))
+      throw Error("--rank " + std::to_string(ranks[0]) + " is impossible for a " +
                   std::to_string(m) + "x" + std::to_string(n) + " matrix (at most " +
                   std::to_string(std::min(m, n)) + ")");
     shape = config.grid.empty() ? choose_grid(size, m, n) : parse_grid(config.grid);
@@ -328,6 +522,9 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   const ProcessGrid grid(comm, shape);
   const int block = config.block > 0 ? config.block : dist::default_block;
   const std::string what = config.dataset + " in '" + config.data_path + "'";
+  const std::string model_name =
+      is_deep(config) ? "deep " + join(ranks) + " (" + config.deep_loss + ")"
+                      : "k=" + std::to_string(config.rank);
 
   const double read_start = MPI_Wtime();
   dist::DistMatrix x = io::read_matrix(data, config.dataset, grid, block, block);
@@ -342,80 +539,123 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   const long m = x.rows.global_size(), n = x.cols.global_size();
   if (!(sums[1] > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
   if (verbose)
-    std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, k=%d, grid %s, block %d, %d rank%s\n",
-                what.c_str(), m, n, MPI_Wtime() - read_start, config.algorithm.c_str(), config.rank,
-                shape.str().c_str(), block, size, size > 1 ? "s" : "");
+    std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, %s, grid %s, block %d, %d rank%s\n",
+                what.c_str(), m, n, MPI_Wtime() - read_start, config.algorithm.c_str(),
+                model_name.c_str(), shape.str().c_str(), block, size, size > 1 ? "s" : "");
 
   Measurements measured;
+  if (is_deep(config)) measured.layers.resize(ranks.size() - 1);
   if (config.reference) {
     const double start = MPI_Wtime();
     measured.sigma_x = la::svd(grid, x, 0).sigma;
     double tail = 0;  // sum of sigma_i^2 beyond k: the best any rank-k model leaves
-    for (std::size_t i = std::size_t(config.rank); i < measured.sigma_x.size(); ++i)
+    for (std::size_t i = std::size_t(ranks.back()); i < measured.sigma_x.size(); ++i)
       tail += measured.sigma_x[i] * measured.sigma_x[i];
     measured.svd_rel_error = tail / sums[1];
     if (verbose)
       std::printf("nmfx fit: singular values of X in %.2f s; best rank-%d rel_error "
                   "(Eckart-Young) %.6e, rel_residual %.6f\n",
-                  MPI_Wtime() - start, config.rank, measured.svd_rel_error,
+                  MPI_Wtime() - start, ranks.back(), measured.svd_rel_error,
                   std::sqrt(measured.svd_rel_error));
   }
 
-  dist::Factor w(config.rank, x.rows), h(config.rank, x.cols);
-  auto rule_w = nmf::make_rule(config.algorithm, config.rule_w, &grid.col_comm());
-  auto rule_h = nmf::make_rule(config.algorithm, config.rule_h, &grid.row_comm());
-  metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
-  std::vector<nmf::Record> resumed;
-  if (config.resume) {
-    resumed = resume(config, grid, w, h, *rule_w, *rule_h, measured);
-    for (const auto& e : measured.evaluations)  // the detector sees them again
-      detector.add(e.iteration, e.model.effective_rank);
-    if (verbose)
-      std::printf("nmfx fit: resuming at iteration %ld from %s\n", resumed.back().iteration,
-                  checkpoint_path(config).c_str());
-  } else {
-    initialize(config, grid, x, sums[0] / (double(m) * double(n)), w, h);
+  nmf::Model model = empty_model(ranks, x);
+  const Communicator self(MPI_COMM_SELF);
+  std::vector<std::unique_ptr<nmf::UpdateRule>> owned;
+  nmf::Rules rules;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    owned.push_back(nmf::make_rule(config.algorithm, config.rule_w, i == 0 ? &grid.col_comm() : &self));
+    rules.w.push_back(owned.back().get());
+    owned.push_back(nmf::make_rule(config.algorithm, config.rule_h, &grid.row_comm()));
+    rules.h.push_back(owned.back().get());
   }
-  nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
+  const std::vector<Block> model_blocks = blocks(grid, config, model, rules);
+  const std::vector<Stage> plan = stages(config);
+  metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
+  Progress progress;
+  std::vector<nmf::Record> history;
+  if (config.resume) {
+    history = resume(config, grid, model, model_blocks, measured, progress);
+    // The detector sees the last stage's evaluations again.
+    if (progress.stage + 1 == plan.size())
+      for (const auto& e : measured.evaluations)
+        if (e.iteration > progress.stage_start) detector.add(e.iteration, e.model.effective_rank);
+    if (verbose)
+      std::printf("nmfx fit: resuming at iteration %ld from %s\n", history.back().iteration,
+                  checkpoint_path(config).c_str());
+  }
+  const double x_mean = sums[0] / (double(m) * double(n));
+
   interrupt_signal = 0;
   std::signal(SIGTERM, on_interrupt);
   std::signal(SIGUSR1, on_interrupt);
   auto checkpoint = [&](const nmf::IterationView& v) {
     io::AtomicOutput out(grid.comm(), checkpoint_path(config));
     const nmf::SolveResult partial{v.history, "checkpoint", v.record.iteration};
-    write_run(out.temporary_path(), grid, config, v.w, v.h, partial, measured, [&](io::File& f) {
-      write_rule_states(f, grid, v.w, v.h, *rule_w, *rule_h);
-    });
+    write_run(out.temporary_path(), grid, config, model_blocks, v.model, partial, measured,
+              [&](io::File& f) {
+                write_rule_states(f, model_blocks);
+                f.write_attribute("resume_key", resume_key(config, grid, block));
+                f.write_attribute("stage", long(progress.stage));
+                f.write_attribute("stage_start", progress.stage_start);
+                f.write_attribute("initialized_layers", long(progress.initialized));
+              });
     out.commit();
   };
-  auto observer = [&](const nmf::IterationView& v) -> std::string {
-    const nmf::Record& r = v.record;
-    const bool evaluate = config.metrics_every > 0 && r.iteration % config.metrics_every == 0;
-    bool flat = false;
-    if (evaluate) {
-      measured.evaluations.push_back(metrics::evaluate(grid, v.w, v.h, r.iteration));
-      flat = detector.add(r.iteration, measured.evaluations.back().model.effective_rank);
+  nmf::SolveResult result;
+  for (bool resuming = config.resume; progress.stage < plan.size(); ++progress.stage, resuming = false) {
+    const nmf::Phase& phase = plan[progress.stage].phase;
+    const bool last_stage = progress.stage + 1 == plan.size();
+    const int needed = phase.global ? model.depth() : phase.last;
+    if (!resuming) {  // entering the stage
+      progress.stage_start = history.empty() ? 0 : history.back().iteration;
+      for (; progress.initialized < needed; ++progress.initialized)
+        initialize_layer(config, grid, x, x_mean, model, progress.initialized + 1);
     }
-    if (verbose && config.progress_every > 0 && r.iteration % config.progress_every == 0) {
-      std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s", r.iteration,
-                  r.rel_error, std::sqrt(r.rel_error), r.seconds);
-      if (evaluate)
-        std::printf("  eff_rank %.3f%s", measured.evaluations.back().model.effective_rank,
-                    flat ? " (plateau)" : "");
-      std::printf("\n");
-      std::fflush(stdout);
-    }
-    // A signal on any rank stops every rank at this iteration boundary.
-    int signalled = interrupt_signal != 0 ? 1 : 0;
-    MPI_Allreduce(MPI_IN_PLACE, &signalled, 1, MPI_INT, MPI_MAX, grid.comm());
-    const bool periodic = config.checkpoint_every > 0 && r.iteration > 0 &&
-                          r.iteration % config.checkpoint_every == 0;
-    if (signalled || periodic) checkpoint(v);
-    if (signalled) return "interrupted";
-    return flat && config.early_stop == "plateau" ? "plateau" : "";
-  };
-  const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule_w, *rule_h, stop,
-                                                   observer, resumed);
+    auto observer = [&](const nmf::IterationView& v) -> std::string {
+      const nmf::Record& r = v.record;
+      const bool evaluate_now = config.metrics_every > 0 && r.iteration % config.metrics_every == 0;
+      bool flat = false;
+      if (evaluate_now) {
+        evaluate(grid, v.model, phase.depth(), r.iteration, measured);
+        if (last_stage) flat = detector.add(r.iteration, measured.evaluations.back().model.effective_rank);
+      }
+      if (verbose && config.progress_every > 0 && r.iteration % config.progress_every == 0) {
+        std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s", r.iteration,
+                    r.rel_error, std::sqrt(r.rel_error), r.seconds);
+        if (evaluate_now)
+          std::printf("  eff_rank %.3f%s", measured.evaluations.back().model.effective_rank,
+                      flat ? " (plateau)" : "");
+        if (!r.layer_rel_error.empty()) {
+          std::printf("  layers");
+          for (double e : r.layer_rel_error) std::printf(" %.4g", e);
+        }
+        std::printf("\n");
+        std::fflush(stdout);
+      }
+      // A signal on any rank stops every rank at this iteration boundary.
+      int signalled = interrupt_signal != 0 ? 1 : 0;
+      MPI_Allreduce(MPI_IN_PLACE, &signalled, 1, MPI_INT, MPI_MAX, grid.comm());
+      const bool periodic = config.checkpoint_every > 0 && r.iteration > 0 &&
+                            r.iteration % config.checkpoint_every == 0;
+      if (signalled || periodic) checkpoint(v);
+      if (signalled) return "interrupted";
+      return flat && config.early_stop == "plateau" ? "plateau" : "";
+    };
+    if (verbose && plan.size() > 1)
+      std::printf("nmfx fit: stage %zu of %zu: %s, layers %d..%d, %ld iterations\n",
+                  progress.stage + 1, plan.size(), phase.global ? "global loss" : "layer loss",
+                  phase.global ? 1 : phase.first, phase.last, plan[progress.stage].iterations);
+    // The tolerance compares iterations of this stage only.
+    const nmf::StopCriteria stop{progress.stage_start + plan[progress.stage].iterations,
+                                 config.tolerance, config.time_limit,
+                                 progress.stage_start + (progress.stage > 0 ? 1 : 0)};
+    result = nmf::solve(grid, x, sums[1], model, rules, phase, stop, observer, history);
+    history = result.history;
+    // A stage ends early by tolerance and goes on; anything else ends the run.
+    const bool stage_done = result.stop_reason == "max_iter" || result.stop_reason == "tol";
+    if (!stage_done || last_stage) break;
+  }
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGUSR1, SIG_DFL);
   if (result.stop_reason == "interrupted") {
@@ -429,12 +669,13 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   }
   // The final state is always measured (not fed to the plateau detector,
   // whose windows assume evenly spaced evaluations).
+  const int final_depth = plan[std::min(progress.stage, plan.size() - 1)].phase.depth();
   if (config.metrics_every > 0 &&
       (measured.evaluations.empty() || measured.evaluations.back().iteration != result.iterations))
-    measured.evaluations.push_back(metrics::evaluate(grid, w, h, result.iterations));
+    evaluate(grid, model, final_depth, result.iterations, measured);
   measured.plateaus = detector.onsets();
 
-  write_run(output.temporary_path(), grid, config, w, h, result, measured);
+  write_run(output.temporary_path(), grid, config, model_blocks, model, result, measured);
   output.commit();
   if (grid.is_root()) std::remove(checkpoint_path(config).c_str());  // finished: not needed
 
@@ -452,7 +693,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   if (!measured.evaluations.empty())
     s.final_effective_rank = measured.evaluations.back().model.effective_rank;
   if (verbose && s.final_effective_rank >= 0) {
-    std::printf("nmfx fit: effective rank of W H %.3f; plateaus at iteration", s.final_effective_rank);
+    std::printf("nmfx fit: effective rank of the model %.3f; plateaus at iteration", s.final_effective_rank);
     if (s.plateaus.empty()) std::printf("s: none");
     for (long p : s.plateaus) std::printf(" %ld", p);
     std::printf("\n");

@@ -71,7 +71,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   la::gram(grid.row_comm(), h, gram.data());
   dist::Factor cross(k, x.rows), w(k, x.rows);
   la::xht(grid, x, h, cross);
-  nmf::make_rule("anls")->update(w, cross, gram.data());
+  nmf::make_rule("anls")->update(w, cross, gram.data(), nullptr);
   std::vector<double> gram_w(gram.size());
   la::gram(grid.col_comm(), w, gram_w.data());
   double model2 = 0;

@@ -33,6 +33,12 @@ class BlockCyclic1D {
   long local_size_;
 };
 
+/// The map of a small dimension every rank holds whole (Deep NMF's inner
+/// factors): one block on one process.
+inline BlockCyclic1D replicated(long count) {
+  return BlockCyclic1D(count, int(count > 1 ? count : 1), 1, 0);
+}
+
 /// A global_rows x global_cols matrix in 2D block-cyclic layout on a grid:
 /// the local part is column-major, local_rows x local_cols, leading dimension
 /// max(1, local_rows), as ScaLAPACK expects.

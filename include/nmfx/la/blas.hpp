@@ -25,6 +25,10 @@ bool cholesky_solve(long n, const double* g, long nrhs, double* b);
 /// Eigenvalues of a symmetric n x n matrix, ascending (LAPACK dsyev).
 std::vector<double> symmetric_eigenvalues(long n, const double* g);
 
+/// The same, with the orthonormal eigenvectors in `vectors` (n x n,
+/// column-major, in the order of the values).
+std::vector<double> symmetric_eigenvectors(long n, const double* g, std::vector<double>& vectors);
+
 /// ScaLAPACK's numroc: indices of `global_size` owned by process `proc`.
 long numroc(long global_size, int block, int proc, int procs);
 

@@ -31,4 +31,12 @@ struct Svd {
 /// or V = X^T U / sigma). `k` = 0: values only. Needs square blocks.
 Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k);
 
+/// The same for a factor read as the matrix F (k x global indices, e.g. a
+/// Deep NMF code H_i): values from the eigenvalues of the k x k Gram matrix
+/// F F^T (summed over `across`, the ranks holding F's other indices), left
+/// vectors replicated (over dist::replicated(k)), right ones V = F^T U /
+/// sigma laid out like F. Accurate to sqrt(machine epsilon) relative to
+/// sigma_1, ample for initializations.
+Svd svd(const Communicator& across, const dist::Factor& f, int k);
+
 }  // namespace nmfx::la

@@ -20,9 +20,11 @@ void eye_init(dist::Factor& w, dist::Factor& h);
 /// NNDSVD (Boutsidis & Gallopoulos 2008) from X's leading k singular triplets
 /// (`svd`, with vectors): each triplet's dominant non-negative part. Variant
 /// "nndsvd" keeps the zeros, "nndsvda" fills them with mean(X), "nndsvdar"
-/// with uniform random values in [0, mean(X)/100). Collective over the grid
-/// (component norms are sums over ranks).
-void nndsvd_init(const ProcessGrid& grid, const la::Svd& svd, const std::string& variant,
-                 double x_mean, std::uint64_t seed, dist::Factor& w, dist::Factor& h);
+/// with uniform random values in [0, mean(X)/100). Collective: component
+/// norms are sums over `across_u` (the ranks holding u's other indices; the
+/// grid's column communicator for X) and `across_v` (its row communicator).
+void nndsvd_init(const Communicator& across_u, const Communicator& across_v, const la::Svd& svd,
+                 const std::string& variant, double x_mean, std::uint64_t seed, dist::Factor& w,
+                 dist::Factor& h);
 
 }  // namespace nmfx::nmf

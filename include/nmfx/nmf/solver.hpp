@@ -1,8 +1,11 @@
 #pragma once
-// The one alternating-update skeleton every NMF algorithm runs on. It owns
-// the distributed products (X H^T, W^T X, the Gram matrices) and the error,
-// and delegates each half-step to an UpdateRule. Per iteration: two GEMMs
-// with X, two k x k Gram matrices; the error comes from those products
+// The one alternating-update skeleton every NMF algorithm and every model
+// runs on: ordinary NMF X ~ W H and Deep NMF X ~ W1 W2 ... WL H (depth L;
+// depth 1 is ordinary NMF, through the same code). The skeleton owns the
+// distributed products (X B^T, W1^T X, Gram matrices) and the errors, and
+// delegates each block's half-step to an UpdateRule. Per iteration: two GEMMs
+// with X whatever the depth; the inner layers only add products of
+// r x r and r x n factors. Errors come from those products
 // (||X - WH||^2 = ||X||^2 - 2<W^T X, H> + <W^T W, H H^T>), never from WH.
 #include <functional>
 #include <string>
@@ -13,20 +16,58 @@
 
 namespace nmfx::nmf {
 
+/// X ~ W1 W2 ... WL H_L in nmfx's factor layout (k-vectors per index).
+/// w[0] is W1 over X's rows; w[i] (i >= 1) is W_{i+1}, r_{i+1}-vectors for
+/// each of its r_i rows, small and replicated on every rank
+/// (dist::replicated). h[i] is layer i+1's code H_{i+1} over X's columns, so
+/// h.back() is H. Layer losses train every code; the global loss trains only
+/// H and keeps h[i] = W_{i+2} ... WL H, the code the deeper layers imply.
+struct Model {
+  std::vector<dist::Factor> w, h;
+  int depth() const { return int(w.size()); }
+};
+
+/// The rule of every block: w[i] updates model.w[i], h[i] model.h[i].
+struct Rules {
+  std::vector<UpdateRule*> w, h;
+};
+
+/// What an iteration updates and minimizes.
+///  - global: 1/2 ||X - W1 ... WL H||^2, block by block W1, ..., WL, H;
+///  - layers: the sum over layers i in [first, last] of
+///    1/2 ||H_{i-1} - W_i H_i||^2 (H_0 = X), layer by layer, each W_i then
+///    H_i. Jointly over all layers (layer-sum: first = 1, last = L) or one
+///    layer at a time (layer-seq: first = last). When a later layer is
+///    trained too, W_i's columns are scaled to unit norm after its update
+///    (and H_i's rows inversely): the sum is otherwise unbounded below along
+///    W_i -> c W_i, H_i -> H_i / c.
+struct Phase {
+  bool global = true;
+  int first = 1, last = 1;  // layers (1-based, inclusive); global: 1 and L
+  /// The depth of the model the errors measure: layers 1..last.
+  int depth() const { return last; }
+};
+
 struct StopCriteria {
-  long max_iterations = 100;
+  long max_iterations = 100;  // the last iteration number (a resumed solve counts on)
   /// Stop when the relative decrease of the error over one iteration falls
   /// below this (0: never).
   double tolerance = 0;
   /// Stop after this many seconds (0: no limit).
   double time_limit = 0;
+  /// The tolerance test only compares records from this iteration on (a
+  /// phase that continues an earlier phase's history starts after it).
+  long compare_from = 0;
 };
 
 /// One row of the training history (iteration 0 is the initial point).
 struct Record {
   long iteration = 0;
   double seconds = 0;    // wall time since the solve started
-  double rel_error = 0;  // ||X - WH||^2 / ||X||^2
+  double rel_error = 0;  // ||X - W1...Wd H_d||^2 / ||X||^2, d = the phase's depth
+  /// Deep models: ||H_{i-1} - W_i H_i||^2 / ||H_{i-1}||^2 for every layer
+  /// (NaN for layers beyond the phase's depth); empty at depth 1.
+  std::vector<double> layer_rel_error;
 };
 
 struct SolveResult {
@@ -39,8 +80,7 @@ struct SolveResult {
 struct IterationView {
   const Record& record;
   const std::vector<Record>& history;  // up to and including `record`
-  const dist::Factor& w;
-  const dist::Factor& h;
+  const Model& model;
 };
 
 /// Called collectively on every rank after every iteration. It may run
@@ -48,15 +88,30 @@ struct IterationView {
 /// rank stops the solve on every rank, with that stop reason.
 using Observer = std::function<std::string(const IterationView&)>;
 
-/// Runs the alternating updates on `x` (block-cyclic on `grid`, with squared
-/// Frobenius norm `x_norm2`) from the initial `w` (X's rows) and `h` (X's
-/// columns), updating W with `rule_w` and H with `rule_h`. Collective; every
-/// rank stops at the same iteration. `resumed`: the history of an earlier
-/// solve that ended at the current w, h (a checkpoint); the solve continues
-/// it exactly as if it had never stopped.
+/// Runs `phase` on `x` (block-cyclic on `grid`, squared Frobenius norm
+/// `x_norm2`) from the current `model`. Collective; every rank stops at the
+/// same iteration. `resumed`: the history of an earlier solve that ended at
+/// the current model (a checkpoint, or the previous phase); the solve
+/// continues it, its clock and its iteration count, without a new initial
+/// record.
+SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
+                  const Rules& rules, const Phase& phase, const StopCriteria& stop,
+                  const Observer& observer = {}, const std::vector<Record>& resumed = {});
+
+/// Ordinary NMF X ~ W H: the depth-1 model, W updated by `rule_w`, H by `rule_h`.
 SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
                   dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
                   const StopCriteria& stop, const Observer& observer = {},
                   const std::vector<Record>& resumed = {});
+
+/// The half-step problem of one block at the current model, as its rule sees
+/// it (gradient gram F right - cross; right empty when one-sided). For tests
+/// and tools: `block` 0..L-1 is W_{block+1}, L..2L-1 is H_{block-L+1}.
+struct BlockProblem {
+  dist::Factor cross;
+  std::vector<double> gram, right;
+};
+BlockProblem block_problem(const ProcessGrid& grid, const dist::DistMatrix& x, const Model& model,
+                           const Phase& phase, int block);
 
 }  // namespace nmfx::nmf
