@@ -56,7 +56,7 @@ class PenalizedRule : public UpdateRule {
   static void require_one_sided(const double* right, const char* rule) {
     if (right)
       throw Error(std::string(rule) + " solves one-sided problems only; the inner layers of the "
-                  "global Deep NMF loss need mu, pgd or adam", true);
+                  "global Deep NMF loss need mu, hals, pgd or adam", true);
   }
 
   RuleOptions options_;
@@ -83,7 +83,7 @@ class Hals final : public PenalizedRule {
   using PenalizedRule::PenalizedRule;
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
               const double* right) override {
-    require_one_sided(right, "hals");
+    if (right) return update_entries(f, cross, gram, right);
     const long k = f.k, count = f.local_count();
     // The gradient R = G F - C + l1 for all indices at once (one GEMM);
     // then each index's k-vector is an independent problem, swept component
@@ -107,6 +107,32 @@ class Hals final : public PenalizedRule {
         for (long l = 0; l < k; ++l) r[l] += delta * g[l];
       }
     }
+  }
+
+ private:
+  /// The two-sided problem (a small replicated factor, Deep NMF's inner
+  /// layers): exact minimization one entry at a time, curvature
+  /// G_jj R_cc + l2, each change a rank-one update of the gradient.
+  void update_entries(dist::Factor& f, const dist::Factor& cross, const double* gram,
+                      const double* right) {
+    const long k = f.k, count = f.local_count();
+    gradient(f, cross, gram, right);
+    for (long c = 0; c < count; ++c)
+      for (long j = 0; j < k; ++j) {
+        const double curvature = gram[j * k + j] * right[c * count + c] + options_.l2;
+        if (!(curvature > 0)) continue;
+        double& x = f.vector(c)[j];
+        const double updated = std::max(0.0, x - buffer_[std::size_t(c * k + j)] / curvature);
+        const double delta = updated - x;
+        if (delta == 0) continue;
+        x = updated;
+        for (long c2 = 0; c2 < count; ++c2) {
+          const double scale = delta * right[c * count + c2];
+          if (scale == 0) continue;
+          for (long l = 0; l < k; ++l) buffer_[std::size_t(c2 * k + l)] += scale * gram[j * k + l];
+        }
+        buffer_[std::size_t(c * k + j)] += options_.l2 * delta;
+      }
   }
 };
 

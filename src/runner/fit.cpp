@@ -55,11 +55,11 @@ void check_config(const FitConfig& c) {
     if (c.pretrain_iterations > 0 && c.deep_loss == "layer-seq")
       throw Error("--pretrain trains layer by layer before a global or layer-sum loss; "
                   "--deep-loss layer-seq is that already");
-    if (c.deep_loss == "global" && c.ranks.size() > 1 && c.algorithm != "mu" &&
-        c.algorithm != "pgd" && c.algorithm != "adam")
+    if (c.deep_loss == "global" && c.ranks.size() > 1 &&
+        (c.algorithm == "anls" || c.algorithm == "als"))
       throw Error("--deep-loss global updates the inner layers through a two-sided problem that "
-                  "only mu, pgd and adam solve; use one of them, or --deep-loss layer-sum or "
-                  "layer-seq with " + c.algorithm);
+                  "only mu, hals, pgd and adam solve; use one of them, or --deep-loss layer-sum "
+                  "or layer-seq with " + c.algorithm);
     if (c.deep_loss == "layer-seq" && !c.early_stop.empty())
       throw Error("--early-stop needs one training phase; use --deep-loss global or layer-sum");
     if (c.init.rfind("file:", 0) == 0) throw Error("--init file: is for --model nmf");
@@ -156,24 +156,29 @@ struct Measurements {
   std::vector<long> plateaus;
 };
 
+/// The spectra of a series of evaluations, one row each; rows are as wide as
+/// the widest spectrum (at least `k`) and padded with zeros (a layer-seq
+/// model's rank shrinks as layers are added).
 void write_spectra(io::File& out, const std::string& group,
                    const std::vector<metrics::Evaluation>& evaluations,
                    const metrics::Spectrum metrics::Evaluation::*which, int k) {
   const hsize_t n = evaluations.size();
-  std::vector<double> er, nr, s1, s2, spectrum(std::size_t(n) * k, 0.0);
+  std::size_t width = std::size_t(k);
+  for (const auto& e : evaluations) width = std::max(width, (e.*which).sigma.size());
+  std::vector<double> er, nr, s1, s2, spectrum(n * width, 0.0);
   for (std::size_t e = 0; e < n; ++e) {
     const metrics::Spectrum& s = evaluations[e].*which;
     er.push_back(s.effective_rank);
     nr.push_back(s.nuclear_ratio);
     s1.push_back(s.sigma1);
     s2.push_back(s.sigma2);
-    std::copy(s.sigma.begin(), s.sigma.end(), spectrum.begin() + long(e) * k);
+    std::copy(s.sigma.begin(), s.sigma.end(), spectrum.begin() + long(e * width));
   }
   out.write_replicated(group + "effective_rank", {n}, er.data());
   out.write_replicated(group + "nuclear_ratio", {n}, nr.data());
   out.write_replicated(group + "sigma1", {n}, s1.data());
   out.write_replicated(group + "sigma2", {n}, s2.data());
-  out.write_replicated(group + "spectrum", {n, hsize_t(k)}, spectrum.data());
+  out.write_replicated(group + "spectrum", {n, hsize_t(width)}, spectrum.data());
 }
 
 /// One series of evaluations under `group` ("/metrics/" or "/metrics/layer<i>/").
@@ -338,7 +343,7 @@ void read_rule_states(const io::File& in, const std::vector<Block>& model_blocks
 
 /// The evaluations a run file records under `group`, read back (summaries
 /// recomputed from the spectra, so they are bit-identical to the ones written).
-std::vector<metrics::Evaluation> read_evaluations(const io::File& in, const std::string& group, int k) {
+std::vector<metrics::Evaluation> read_evaluations(const io::File& in, const std::string& group) {
   std::vector<metrics::Evaluation> out;
   if (!in.exists(group + "iteration")) return out;
   const auto iteration = in.read_replicated(group + "iteration");
@@ -349,8 +354,10 @@ std::vector<metrics::Evaluation> read_evaluations(const io::File& in, const std:
   const auto hoyer_w = in.read_replicated(group + "hoyer_W");
   const auto hoyer_h = in.read_replicated(group + "hoyer_H");
   const auto dead = in.read_replicated(group + "dead_components");
-  auto row = [k](const std::vector<double>& a, std::size_t e) {
-    return std::vector<double>(a.begin() + long(e) * k, a.begin() + long(e + 1) * k);
+  // Each spectrum row as written (see write_spectra).
+  auto row = [&](const std::vector<double>& a, std::size_t e) {
+    const std::size_t k = a.size() / iteration.size();
+    return std::vector<double>(a.begin() + long(e * k), a.begin() + long((e + 1) * k));
   };
   for (std::size_t e = 0; e < iteration.size(); ++e) {
     metrics::Evaluation v;
@@ -407,9 +414,9 @@ std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid
                                b.factor.map, layout_of(b));
   read_rule_states(in, model_blocks);
   const std::vector<int> ranks = layer_ranks(config);
-  measured.evaluations = read_evaluations(in, "/metrics/", ranks.back());
+  measured.evaluations = read_evaluations(in, "/metrics/");
   for (std::size_t i = 0; i < measured.layers.size(); ++i)
-    measured.layers[i] = read_evaluations(in, "/metrics/layer" + std::to_string(i + 1) + "/", ranks[i]);
+    measured.layers[i] = read_evaluations(in, "/metrics/layer" + std::to_string(i + 1) + "/");
   const auto iteration = in.read_replicated("/history/iteration");
   const auto seconds = in.read_replicated("/history/seconds");
   const auto rel_error = in.read_replicated("/history/rel_error");

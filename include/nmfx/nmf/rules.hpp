@@ -7,7 +7,7 @@
 // the Gram matrix G = B B^T (k x k). The gradient is G F - C + l1 + l2 F.
 // The inner layers of Deep NMF's global loss (X ~ A W B) give the two-sided
 // problem 1/2 ||X - A F^T B||^2, gradient G F R - C with a second Gram matrix
-// R = A^T A (count x count); mu, pgd and adam solve it too.
+// R = A^T A (count x count); mu, hals, pgd and adam solve it too.
 // Each factor has its own rule object (its own options and state, e.g.
 // Adam's moments). Rules are local: no communication.
 #include <memory>
@@ -38,7 +38,7 @@ class UpdateRule {
   virtual ~UpdateRule() = default;
   /// Improves `f` (k x local_count) given `cross` (same shape), `gram`
   /// (k x k, column-major) and `right` (local_count x local_count, or null for
-  /// the one-sided problem). hals, anls and als throw Error on a `right`.
+  /// the one-sided problem). anls and als throw Error on a `right`.
   virtual void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
                       const double* right) = 0;
   /// The state a checkpoint must keep to continue exactly; nullptr when the

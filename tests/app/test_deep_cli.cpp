@@ -1,0 +1,112 @@
+// Deep NMF through the real binary: depth 1 is ordinary NMF, the run file's
+// layers, errors and metrics agree with numpy, a signal at a random moment
+// resumes bit-identically across training stages, and bad settings fail
+// cleanly.
+#define CATCH_CONFIG_MAIN
+#include <random>
+
+#include "shell.hpp"
+
+using namespace app;
+
+TEST_CASE("depth 1 is ordinary NMF, bit for bit", "[deep]") {
+  const std::string data = in_folder("deep1.h5");
+  REQUIRE(nmfx(2, "synth --rows 61 --cols 47 --rank 6 --noise 0.05 --seed 4 -o " + data).status == 0);
+  for (const std::string algo : {"mu", "hals", "adam"})
+    for (const std::string loss : {"global", "layer-sum", "layer-seq"}) {
+      const std::string plain = in_folder("plain.h5"), deep = in_folder("deep.h5");
+      const std::string common = "fit " + data + " --algo " + algo + " --max-iter 25 --init nndsvda --seed 9";
+      REQUIRE(nmfx(2, common + " -k 6 -o " + plain).status == 0);
+      const Outcome r = nmfx(2, common + " --model deep --ranks 6 --deep-loss " + loss + " -o " + deep);
+      INFO(algo << " " << loss << "\n" << r.output);
+      REQUIRE(r.status == 0);
+      python("a = h5py.File('" + plain + "', 'r'); b = h5py.File('" + deep + "', 'r')\n"
+             "assert np.array_equal(a['W'][:], b['W'][:]) and np.array_equal(a['H'][:], b['H'][:])\n"
+             "assert np.array_equal(a['W'][:], b['layers/W1'][:])\n"
+             "assert np.array_equal(a['history/rel_error'][:], b['history/rel_error'][:])\n");
+    }
+}
+
+TEST_CASE("a deep run file holds every layer, and its errors are the true ones", "[deep]") {
+  const std::string data = in_folder("deep.h5");
+  REQUIRE(nmfx(2, "synth --rows 90 --cols 70 --rank 12 --noise 0.05 --seed 5 -o " + data).status == 0);
+  for (int ranks : {1, 2, 4})
+    for (const std::string loss : {"global", "layer-sum", "layer-seq"}) {
+      const std::string run = in_folder("deep-" + loss + ".h5");
+      const std::string init = loss == "global" ? "ssvd" : "random";
+      const Outcome r = nmfx(ranks, "fit " + data + " --model deep --ranks 12,7,3 --deep-loss " + loss +
+                                        " --algo mu --init " + init + " --max-iter 30 -o " + run);
+      INFO(ranks << " ranks, " << loss << "\n" << r.output);
+      REQUIRE(r.status == 0);
+      const std::string iterations = loss == "layer-seq" ? "90" : "30";
+      python("f = h5py.File('" + run + "', 'r'); X = h5py.File('" + data + "', 'r')['X'][:]\n"
+             "W = [f['layers/W%d' % i][:] for i in (1, 2, 3)]; H = f['H'][:]\n"
+             "assert [w.shape for w in W] == [(90, 12), (12, 7), (7, 3)] and H.shape == (3, 70)\n"
+             "assert np.allclose(f['W'][:], W[0] @ W[1] @ W[2], rtol=1e-12, atol=1e-14)\n"
+             "n = " + iterations + " + 1\n"
+             "assert f['history/rel_error'].shape == (n,) and f['history/layer_rel_error'].shape == (n, 3)\n"
+             "assert f.attrs['model'] == 'deep' and f.attrs['ranks'] == '12,7,3' and f.attrs['deep_loss'] == '" + loss + "'\n"
+             "e = np.linalg.norm(X - W[0] @ W[1] @ W[2] @ H)**2 / np.linalg.norm(X)**2\n"
+             "assert abs(e - f['history/rel_error'][-1]) < 1e-9 * e, (e, f['history/rel_error'][-1])\n"
+             "if '" + loss + "' != 'global':\n"
+             "    codes = [X] + [f['layers/H1'][:], f['layers/H2'][:], H]\n"
+             "    for i in range(3):\n"
+             "        d = codes[i]; want = np.linalg.norm(d - W[i] @ codes[i + 1])**2 / np.linalg.norm(d)**2\n"
+             "        got = f['history/layer_rel_error'][-1, i]\n"
+             "        assert abs(want - got) < 1e-8 * max(want, 1e-3), (i, want, got)\n"
+             "for i, r in ((1, 12), (2, 7)):\n"
+             "    A = W[0] if i == 1 else W[0] @ W[1]\n"
+             "    code = f['layers/H%d' % i][:]\n"
+             "    s = np.linalg.svd(A @ code, compute_uv=False)[:r]\n"
+             "    got = f['metrics/layer%d/spectrum' % i][-1]\n"
+             "    assert np.allclose(got, s, rtol=1e-8, atol=1e-10 * s[0]), (i, got, s)\n"
+             "    assert np.allclose(f['metrics/layer%d/W/spectrum' % i][-1], np.linalg.svd(A, compute_uv=False), rtol=1e-8)\n"
+             "s = np.linalg.svd(W[0] @ W[1] @ W[2] @ H, compute_uv=False)[:3]\n"
+             "got = f['metrics/spectrum'][-1]  # layer-seq: padded to r1 (the depth-1 model came first)\n"
+             "assert np.allclose(got[:3], s, rtol=1e-8) and not got[3:].any()\n");
+    }
+}
+
+TEST_CASE("a deep fit interrupted at a random moment resumes bit-identically", "[deep]") {
+  const std::string data = in_folder("deep-ckpt.h5"), ref = in_folder("deep-ref.h5");
+  REQUIRE(nmfx(2, "synth --rows 2000 --cols 500 --rank 10 --noise 0.1 --seed 6 -o " + data).status == 0);
+  // Three pretraining stages, then the global loss: a signal may land in any.
+  const std::string args = "fit " + data + " --model deep --ranks 10,6,3 --pretrain 1500 --algo adam --lr 0.01"
+                           " --max-iter 3000 --metrics-every 50 --progress 0 --no-reference";
+  REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
+  const std::string out = in_folder("deep-signal.h5");
+  std::random_device random;
+  const double delay = (random() % 5000) / 1000.0;
+  const Outcome r = shell("timeout 120 sh -c '" + std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " " +
+                          args + " --checkpoint-every 500 -o " + out + " & p=$!; while [ ! -e " + out +
+                          ".checkpoint ]; do sleep 0.02; done; sleep " + std::to_string(delay) +
+                          "; kill -USR1 $p; wait $p; echo status=$?'");
+  INFO("signal after " << delay << " s\n" << r.output);
+  REQUIRE(r.output.find("status=75") != std::string::npos);
+  const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
+  INFO(resumed.output);
+  REQUIRE(resumed.status == 0);
+  python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
+         "for n in ['layers/W1', 'layers/W2', 'layers/W3', 'layers/H1', 'layers/H2', 'H',\n"
+         "          'history/rel_error', 'history/layer_rel_error', 'metrics/spectrum', 'metrics/layer2/spectrum']:\n"
+         "    assert np.array_equal(a[n][:], b[n][:], equal_nan=True), n\n"
+         "assert a['history/rel_error'].shape == (3 * 1500 + 3000 + 1,)\n");
+}
+
+TEST_CASE("bad deep settings: one clear line, non-zero exit, outputs untouched", "[deep]") {
+  const std::string data = in_folder("deep-bad.h5"), out = in_folder("deep-bad-out.h5");
+  REQUIRE(nmfx(1, "synth --rows 20 --cols 15 --rank 3 --seed 1 -o " + data).status == 0);
+  const std::string fit = "fit " + data + " -o " + out + " ";
+  for (int ranks : {1, 2}) {
+    check_failure(ranks, fit + "--model deep --ranks 5,5", "strictly decreasing", out);
+    check_failure(ranks, fit + "--model deep --ranks 5,0", "strictly decreasing", out);
+    check_failure(ranks, fit + "--model deep", "needs --ranks", out);
+    check_failure(ranks, fit + "--model deep -k 4 --ranks 4,2", "not --rank", out);
+    check_failure(ranks, fit + "-k 4 --ranks 4,2", "--ranks needs --model deep", out);
+    check_failure(ranks, fit + "--model deep --ranks 20,3", "impossible", out);
+    check_failure(ranks, fit + "--model deep --ranks 4,2 --algo anls", "only mu, hals, pgd and adam", out);
+    check_failure(ranks, fit + "--model deep --ranks 4,2 --deep-loss depth", "unknown --deep-loss", out);
+    check_failure(ranks, fit + "--model deep --ranks 4,2 --deep-loss layer-seq --pretrain 5", "--pretrain", out);
+    check_failure(ranks, fit + "--model wide -k 3", "unknown --model", out);
+  }
+}
