@@ -100,12 +100,17 @@ class Iteration {
       } else {  // W_i^T D_{i-1} and W_i^T P_{i-1} W_i
         multiply(la::Op::none, la::Op::none, w.k, h.local_count(), w.local_count(),
                  w.local.data(), layer_data(j).data(), cross_.local);
-        std::vector<double> wp;
-        const std::vector<double> p = phase_.global ? metric(j) : identity(w.local_count());
-        multiply(la::Op::none, la::Op::none, w.k, w.local_count(), w.local_count(),
-                 w.local.data(), p.data(), wp);
-        multiply(la::Op::none, la::Op::transpose, w.k, w.k, w.local_count(), wp.data(),
-                 w.local.data(), gram_);
+        if (phase_.global) {
+          std::vector<double> wp;
+          const std::vector<double> p = metric(j);
+          multiply(la::Op::none, la::Op::none, w.k, w.local_count(), w.local_count(),
+                   w.local.data(), p.data(), wp);
+          multiply(la::Op::none, la::Op::transpose, w.k, w.k, w.local_count(), wp.data(),
+                   w.local.data(), gram_);
+        } else {
+          gram_.resize(std::size_t(w.k) * w.k);
+          la::gram(w.k, w.local_count(), w.local.data(), w.k, gram_.data());
+        }
       }
       right_.clear();
       if (couples(j)) {  // + W_{i+1} H_{i+1} and + I from layer i+1's loss
@@ -217,12 +222,6 @@ class Iteration {
       p.swap(next);
     }
     return p;
-  }
-
-  static std::vector<double> identity(long n) {
-    std::vector<double> e(std::size_t(n) * n, 0.0);
-    for (long a = 0; a < n; ++a) e[std::size_t(a * n + a)] = 1.0;
-    return e;
   }
 
   /// H_{j+1} H_{j+1}^T, summed over X's columns.

@@ -460,7 +460,7 @@ void initialize_layer(const FitConfig& config, const ProcessGrid& grid, const di
   } else if (init == "eye") {
     nmf::eye_init(w, h);
   } else if (init == "nndsvd" || init == "nndsvda" || init == "nndsvdar" || init == "ssvd") {
-    const std::string variant = init == "ssvd" ? "nndsvda" : init;
+    const std::string variant = init == "ssvd" ? "nndsvdar" : init;
     const Communicator self(MPI_COMM_SELF);
     if (layer == 1)
       nmf::nndsvd_init(grid.col_comm(), grid.row_comm(), la::svd(grid, x, w.k), variant, mean,
