@@ -286,7 +286,7 @@ for i in range(12):
 import matplotlib.image
 expected = [f'{stem}_{kind}.png' for stem in ['k3', 'k5', 'tiles_k3']
             for kind in ['factors', 'training', 'spectrum', 'reconstruction', 'nmf_vs_pca']]
-expected += ['tiles_k3_atoms.png', 'runs_vs_rank.png']
+expected += ['tiles_k3_atoms.png', 'runs_vs_rank.png', 'runs_histories.png']
 found = sorted(os.listdir(f'{D}/figures'))
 assert sorted(expected) == found, found
 for name in expected:
