@@ -378,8 +378,9 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   }
   nmf::StopCriteria stop{config.max_iterations, config.tolerance, config.time_limit};
   interrupt_signal = 0;
-  std::signal(SIGTERM, on_interrupt);
-  std::signal(SIGUSR1, on_interrupt);
+  // The caller's handlers come back afterwards (a sweep keeps its own between fits).
+  const auto caller_sigterm = std::signal(SIGTERM, on_interrupt);
+  const auto caller_sigusr1 = std::signal(SIGUSR1, on_interrupt);
   auto checkpoint = [&](const nmf::IterationView& v) {
     io::AtomicOutput out(grid.comm(), checkpoint_path(config));
     const nmf::SolveResult partial{v.history, "checkpoint", v.record.iteration};
@@ -416,8 +417,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   };
   const nmf::SolveResult result = nmf::solve(grid, x, sums[1], w, h, *rule_w, *rule_h, stop,
                                                    observer, resumed);
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGUSR1, SIG_DFL);
+  std::signal(SIGTERM, caller_sigterm);
+  std::signal(SIGUSR1, caller_sigusr1);
   if (result.stop_reason == "interrupted") {
     if (verbose)
       std::printf("nmfx fit: interrupted at iteration %ld; checkpoint %s (add --resume to continue)\n",
