@@ -8,6 +8,8 @@
 #   tools/slurm-up.sh DIR      # then: export SLURM_CONF=DIR/slurm.conf; sbatch ...
 #   tools/slurm-down.sh DIR    # stops exactly the daemons started here
 #
+# TaskPlugin=task/affinity confines each job to its allocated cores; a
+# requeued job restarts after cred_expire (5 s here, 120 s by default).
 # Fails loudly (exit 1, with the daemons' logs) if the node is not idle in 60 s.
 set -euo pipefail
 if [ $# -ne 1 ]; then
@@ -38,7 +40,7 @@ runuser -u munge -- munged --key-file="$dir/munge/munge.key" --socket="$dir/mung
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'; }
 host=$(hostname -s)
 memory=$(awk '/MemTotal/ {print int($2 / 1024 * 0.9)}' /proc/meminfo)
-cpus=$(nproc)
+cpus=$(getconf _NPROCESSORS_ONLN)  # not nproc: it follows OMP_NUM_THREADS
 cat >"$dir/slurm.conf" <<EOF
 ClusterName=nmfx-test
 SlurmctldHost=$host
@@ -56,7 +58,7 @@ SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=task/affinity
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none

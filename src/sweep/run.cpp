@@ -61,11 +61,10 @@ void prepare_output(MPI_Comm comm, const Plan& plan) {
   if (rank_of(comm) == 0) {
     const std::string& folder = plan.output_dir;
     std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (ec)
-      failure = "cannot create the output folder '" + folder + "': " + ec.message();
-    else if (!fs::is_directory(folder, ec))
+    if (fs::exists(folder, ec) && !fs::is_directory(folder, ec))
       failure = "the output '" + folder + "' is not a folder";
+    else if (fs::create_directories(folder, ec); ec)
+      failure = "cannot create the output folder '" + folder + "': " + ec.message();
     else if (access(folder.c_str(), W_OK | X_OK) != 0)
       failure = "the output folder '" + folder + "' is not writable";
   }
@@ -86,6 +85,7 @@ struct Attempt {
   std::string message;  // failed: the error
   runner::FitSummary summary;
   double seconds = 0;
+  bool resumed = false;  // continued from a checkpoint
 };
 
 /// Runs one point on `group` (collective over it). A failure is recorded in
@@ -96,6 +96,7 @@ Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose, S
   runner::FitConfig config = point.config;
   config.resume = resume;
   Attempt a;
+  a.resumed = resume;
   const double start = MPI_Wtime();
   try {
     a.summary = runner::run_fit(group, config, verbose);
@@ -117,8 +118,8 @@ void report(const Point& point, long total, const Attempt& a, const std::string&
   std::printf("nmfx sweep: point %ld/%ld %s%s: ", point.index, total, point.name.c_str(), who.c_str());
   switch (a.outcome) {
     case Outcome::done:
-      std::printf("done, %ld iterations (%s), rel_error %.6e, %.2f s\n", a.summary.iterations,
-                  a.summary.stop_reason.c_str(), a.summary.rel_error, a.seconds);
+      std::printf("done%s, %ld iterations (%s), rel_error %.6e, %.2f s\n", a.resumed ? " (resumed)" : "",
+                  a.summary.iterations, a.summary.stop_reason.c_str(), a.summary.rel_error, a.seconds);
       break;
     case Outcome::interrupted:
       std::printf("interrupted at iteration %ld; checkpoint written\n", a.summary.iterations);
