@@ -105,12 +105,22 @@ TEST_CASE("a sweep as a Slurm array, then collect after it", "[slurm]") {
          "    assert r['status'] == 'done' and int(r['iterations']) == 40 and f.attrs['grid'] == '1x1'\n"
          "    assert float(r['rel_error']) == f['history/rel_error'][-1]\n"
          "    assert float(r['effective_rank']) == f['metrics/effective_rank'][-1]\n");
-  // An array task gives the same factors as the point run alone.
-  const std::string ref = in_folder("ref.h5");
-  REQUIRE(nmfx(1, "fit " + data + " -o " + ref + " --rank 5 --algo hals --seed 1 --max-iter 40 --metrics-every 10")
-              .status == 0);
-  python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "/rank-5_algo-hals.h5', 'r')\n"
-         "assert np.array_equal(a['W'][:], b['W'][:]) and np.array_equal(a['H'][:], b['H'][:])\n");
+  // An array task and jobs/fit.sbatch give the same factors as the point run alone.
+  const std::string ref = in_folder("ref.h5"), fitted = in_folder("fit-job.h5");
+  const std::string settings = " --rank 5 --algo hals --seed 1 --max-iter 40 --metrics-every 10";
+  const Outcome job = shell("cd " + folder().string() + " && NMFX_ROOT=" + source + " NMFX=" + NMFX_BINARY +
+                            " sbatch --parsable --ntasks=1 " + source + "/jobs/fit.sbatch " + data + " " + fitted +
+                            settings);
+  INFO(job.output);
+  REQUIRE(job.status == 0);
+  const std::string fit_job = job.output.substr(0, job.output.find_first_of(";\n"));
+  REQUIRE(nmfx(1, "fit " + data + " -o " + ref + settings).status == 0);
+  REQUIRE(wait_until_ended({fit_job}, 120));
+  INFO(read_all(in_folder("nmfx-fit-" + fit_job + ".out")));
+  CHECK(show_job(fit_job).find("JobState=COMPLETED") != std::string::npos);
+  for (const std::string& run : {out + "/rank-5_algo-hals.h5", fitted})
+    python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + run + "', 'r')\n"
+           "assert np.array_equal(a['W'][:], b['W'][:]) and np.array_equal(a['H'][:], b['H'][:])\n");
 }
 
 TEST_CASE("a point stopped by its time limit checkpoints, requeues and resumes exactly", "[slurm]") {

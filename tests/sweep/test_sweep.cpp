@@ -164,3 +164,15 @@ TEST_CASE("the work queue hands out every number exactly once", "[sweep][mpi]") 
   CHECK(std::is_sorted(mine.begin(), mine.end()));
   CHECK(ranks >= 1);
 }
+
+TEST_CASE("the example sweeps in inputs/ parse and expand", "[sweep]") {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(NMFX_SOURCE_DIR) + "/inputs")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++files;
+    INFO(entry.path());
+    const Plan plan = read_plan(entry.path().string());
+    CHECK(expand(plan).size() == std::size_t(point_count(plan)));
+  }
+  CHECK(files >= 4);
+}
