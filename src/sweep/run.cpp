@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
@@ -133,7 +134,8 @@ void report(const Point& point, long total, const Attempt& a, const std::string&
 
 /// All points under one mpirun: groups of `group_size` ranks take points
 /// from a shared queue until none is left (or a signal came).
-int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, int group_size, bool quiet) {
+int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, int group_size, bool quiet,
+               StopSignals& signals) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   const int rank = rank_of(comm);
@@ -172,7 +174,6 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
     std::fflush(stdout);
   }
 
-  StopSignals signals;
   const Communicator group = Communicator::split(comm, rank / group_size, rank);
   const bool leader = group.rank() == 0;
   const std::string who = groups > 1 ? " [group " + std::to_string(rank / group_size) + "]" : "";
@@ -236,7 +237,8 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
 }
 
 /// Exactly one point, on every rank of `comm` (one SLURM array task).
-int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, long task, bool quiet) {
+int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, long task, bool quiet,
+             StopSignals& signals) {
   const long total = long(points.size());
   if (task >= total)
     throw Error("--task " + std::to_string(task) + " is out of range: '" + plan.source + "' has " +
@@ -261,11 +263,16 @@ int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, 
     return 0;
   }
   if (facts[1]) throw Error(label + ": " + state.message, true);
+  int stop = stop_signal != 0 ? 1 : 0;  // signalled while the files were read
+  MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, comm);
+  if (stop) {
+    if (root && !quiet) std::printf("nmfx sweep: %s: stopped by a signal before it started\n", label.c_str());
+    return runner::interrupted_exit_code;
+  }
   if (root && !quiet) {
     std::printf("nmfx sweep: %s%s\n", label.c_str(), facts[2] ? " (resuming from its checkpoint)" : "");
     std::fflush(stdout);
   }
-  StopSignals signals;
   const Attempt a = attempt(comm, point, facts[2] != 0, root && !quiet, signals);
   if (a.outcome == Outcome::failed) throw Error(label + " failed: " + a.message, true);
   if (a.outcome == Outcome::interrupted) return runner::interrupted_exit_code;
@@ -286,6 +293,9 @@ long task_from_environment() {
 
 int run_sweep(MPI_Comm comm, const SweepOptions& options) {
   const bool root = rank_of(comm) == 0;
+  // From the start: a signal while the folder is read must not kill a rank.
+  std::optional<StopSignals> signals;
+  if (options.action == SweepOptions::Action::run) signals.emplace();
   Plan plan;
   std::vector<Point> points;
   collectively(comm, [&] {
@@ -318,8 +328,8 @@ int run_sweep(MPI_Comm comm, const SweepOptions& options) {
       break;
   }
   prepare_output(comm, plan);
-  if (options.task >= 0) return run_task(comm, plan, points, options.task, options.quiet);
-  return run_groups(comm, plan, points, options.group_size, options.quiet);
+  if (options.task >= 0) return run_task(comm, plan, points, options.task, options.quiet, *signals);
+  return run_groups(comm, plan, points, options.group_size, options.quiet, *signals);
 }
 
 }  // namespace nmfx::sweep
