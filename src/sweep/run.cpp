@@ -149,7 +149,8 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   // Rank 0 reads the folder once; every rank then shares its decisions.
   std::vector<long> todo, resume;  // point indices, and whether each resumes
   long done_before = 0, refused = 0;
-  if (rank == 0) {
+  collectively(comm, [&] {
+    if (rank != 0) return;
     for (const Point& p : points) {
       const PointState s = inspect(p, false);
       if (s.status == Status::done) {
@@ -162,7 +163,7 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
         resume.push_back(s.has_checkpoint ? 1 : 0);
       }
     }
-  }
+  });
   broadcast_longs(comm, todo);
   broadcast_longs(comm, resume);
   const int groups = size / group_size;
@@ -177,7 +178,7 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   const Communicator group = Communicator::split(comm, rank / group_size, rank);
   const bool leader = group.rank() == 0;
   const std::string who = groups > 1 ? " [group " + std::to_string(rank / group_size) + "]" : "";
-  long counts[4] = {0, 0, 0, 0};  // done, failed, interrupted, stopped by a signal
+  long counts[3] = {0, 0, 0};  // done, failed, interrupted (counted by group leaders)
   const double start = MPI_Wtime();
   {
     WorkQueue queue(comm);
@@ -187,7 +188,6 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
       long slot = -1;
       if (!stop && leader) slot = queue.next();
       MPI_Bcast(&slot, 1, MPI_LONG, 0, group.get());
-      if (stop) counts[3] = 1;
       if (stop || slot >= long(todo.size())) break;
       const Point& point = points[std::size_t(todo[std::size_t(slot)])];
       const Attempt a = attempt(group.get(), point, resume[std::size_t(slot)] != 0, false, signals);
@@ -195,15 +195,11 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
         ++counts[int(a.outcome)];
         if (!quiet) report(point, total, a, who);
       }
-      if (a.outcome == Outcome::interrupted) {
-        if (leader) counts[3] = 1;
-        break;
-      }
+      if (a.outcome == Outcome::interrupted) break;
     }
   }  // the queue's window is freed here, by every rank together
   const double seconds = MPI_Wtime() - start;
-  if (!leader) counts[3] = 0;
-  MPI_Allreduce(MPI_IN_PLACE, counts, 4, MPI_LONG, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_LONG, MPI_SUM, comm);
   const long done = counts[0], failed = counts[1] + refused, interrupted = counts[2];
   const long not_started = long(todo.size()) - counts[0] - counts[1] - counts[2];
   if (rank == 0 && !quiet) {
@@ -222,13 +218,15 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   if (failed > 0) {
     // The first failure in point order, read back from the folder.
     std::string first_failure;
-    if (rank == 0)
+    collectively(comm, [&] {
+      if (rank != 0) return;
       for (const Point& p : points) {
         const PointState s = inspect(p, false);
         if (s.status != Status::failed) continue;
         first_failure = "point " + std::to_string(p.index) + " (" + p.name + "): " + s.message;
         break;
       }
+    });
     broadcast(comm, first_failure);
     throw Error(std::to_string(failed) + " of " + std::to_string(total) + " points failed; first " + first_failure,
                 true);
@@ -249,12 +247,13 @@ int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, 
   const bool root = rank_of(comm) == 0;
   PointState state;
   long facts[3] = {0, 0, 0};  // status, has run file, has checkpoint
-  if (root) {
+  collectively(comm, [&] {
+    if (!root) return;
     state = inspect(point, false);
     facts[0] = long(state.status);
     facts[1] = state.has_run_file;
     facts[2] = state.has_checkpoint;
-  }
+  });
   MPI_Bcast(facts, 3, MPI_LONG, 0, comm);
   broadcast(comm, state.message);
   const std::string label = "point " + std::to_string(task) + "/" + std::to_string(total) + " " + point.name;
