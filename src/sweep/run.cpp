@@ -166,6 +166,10 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   });
   broadcast_longs(comm, todo);
   broadcast_longs(comm, resume);
+  long tally[2] = {done_before, refused};
+  MPI_Bcast(tally, 2, MPI_LONG, 0, comm);
+  done_before = tally[0];
+  refused = tally[1];
   const int groups = size / group_size;
   if (rank == 0 && !quiet) {
     std::printf("nmfx sweep: %ld points in '%s': %ld done before, %zu to run, in %d group%s of %d rank%s; "
