@@ -6,7 +6,8 @@
 # time on all RANKS ranks (--group-size RANKS). Each layout starts from an
 # empty output folder; the wall time includes mpirun's start. The layouts
 # alternate over the repetitions, so slow drifts of a shared machine hit both.
-# Usage: tools/bench-sweep.sh [repetitions (default 2)] [ranks (default 2)]
+# Usage: tools/bench-sweep.sh [repetitions (default 2)] [ranks (default 2)] [dataset]
+# (dataset: another file for the same 12 points, default Fashion-MNIST)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 repetitions=${1:-2}
@@ -15,14 +16,14 @@ ranks=${2:-2}
 . "$root/tools/mpi-env.sh"
 nmfx="$root/build/src/nmfx"
 sweep="$root/inputs/sweep-bench.toml"
-data="$root/data/fashion-mnist.h5"
+data=${3:-$root/data/fashion-mnist.h5}
 fm=/usr/share/datasets/fashion-mnist
 mkdir -p "$root/data"
-[ -s "$data" ] || mpirun -np 2 "$nmfx" import --format idx "$fm/train-images-idx3-ubyte.gz" \
+[ -s "$data" ] || [ -n "${3:-}" ] || mpirun -np 2 "$nmfx" import --format idx "$fm/train-images-idx3-ubyte.gz" \
   --labels "$fm/train-labels-idx1-ubyte.gz" -o "$data" >/dev/null
 points=$("$nmfx" sweep "$sweep" --data "$data" --count)
 
-echo "$points points ($sweep), $ranks ranks x 1 thread, $(nproc --all) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$points points ($sweep on $data), $ranks ranks x 1 thread, $(nproc --all) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| layout | repetition | wall s | points/minute | mean s/iteration of a point |"
 echo "|---|---|---|---|---|"
