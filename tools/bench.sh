@@ -68,6 +68,22 @@ done
 # iteration without), which is robust to this VM's +-6% run-to-run noise; the
 # overhead of --metrics-every 10 is a tenth of it. Reference SVD skipped (its
 # one-off cost is printed below).
+# Deep NMF: the inner layers add only r x r and r x n products, so every
+# depth should cost about one ordinary NMF iteration.
+echo
+echo "| Deep NMF (mu, Fashion-MNIST, 2 ranks) | global s/iteration | layer-sum s/iteration |"
+echo "|---|---|---|"
+for ranks in 50 50,20 50,20,10; do
+  row="| $ranks |"
+  for loss in global layer-sum; do
+    out=$(mpirun -np 2 "$nmfx" fit "$work/fashion-mnist.h5" -o "$work/bench-run.h5" --model deep \
+      --ranks "$ranks" --deep-loss "$loss" --algo mu --max-iter "$iterations" --progress 0 \
+      --metrics-every 0 --no-reference)
+    row="$row $(echo "$out" | sed -n 's/.* \([0-9.]*\) s\/iteration.*/\1/p') |"
+  done
+  echo "$row"
+done
+
 spi_for() {
   mpirun -np 2 "$nmfx" fit "$work/fashion-mnist.h5" -o "$work/bench-run.h5" --rank 50 \
     --algo hals --max-iter "$iterations" --progress 0 --metrics-every "$1" --no-reference |

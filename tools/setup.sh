@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ca-certificates
   openmpi-bin libopenmpi-dev libscalapack-openmpi-dev libopenblas-dev
-  libhdf5-openmpi-dev hdf5-tools zlib1g-dev catch2 libcli11-dev
+  libhdf5-openmpi-dev hdf5-tools zlib1g-dev catch2 libcli11-dev libtomlplusplus-dev
   python3-h5py python3-numpy python3-matplotlib python3-pil libstb-dev
   dataset-fashion-mnist
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include "nmfx/runner/fit.hpp"
 #include "nmfx/runner/info.hpp"
 #include "nmfx/runner/transform.hpp"
+#include "nmfx/sweep/run.hpp"
 
 namespace {
 
@@ -145,6 +146,27 @@ int main(int argc, char** argv) {
   pca_cmd->add_option("--dataset", pca.dataset, "matrix inside the data file")->capture_default_str();
   pca_cmd->add_option("-o,--output", pca.output_path, "file to write")->required();
 
+  nmfx::sweep::SweepOptions sweep;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a grid of fits from a TOML file: groups of ranks under one mpirun, or one point "
+               "per SLURM array task");
+  sweep_cmd->add_option("file", sweep.plan_path, "sweep file (TOML), e.g. inputs/sweep-tiny.toml")->required();
+  auto* group_opt = sweep_cmd->add_option(
+      "--group-size", sweep.group_size,
+      "ranks per point: the ranks split into groups that take points from a shared queue (default: all)");
+  auto* task_opt = sweep_cmd->add_option("--task", sweep.task,
+                                         "run only point N, 0-based (default: $SLURM_ARRAY_TASK_ID when set)")
+                       ->check(CLI::NonNegativeNumber);
+  sweep_cmd->add_option("--data", sweep.overrides.data, "dataset file for every point (replaces the file's)");
+  sweep_cmd->add_option("-o,--output", sweep.overrides.output, "folder of the run files (replaces the file's)");
+  using SweepAction = nmfx::sweep::SweepOptions::Action;
+  auto* count_flag = sweep_cmd->add_flag("--count", "print the number of points");
+  auto* list_flag = sweep_cmd->add_flag("--list", "print every point: index, status, name")->excludes(count_flag);
+  auto* collect_flag = sweep_cmd->add_flag("--collect", "write OUTPUT/summary.csv and OUTPUT/summary.h5")
+                           ->excludes(count_flag)
+                           ->excludes(list_flag);
+  task_opt->excludes(group_opt);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -182,6 +204,11 @@ int main(int argc, char** argv) {
       nmfx::runner::run_decode(MPI_COMM_WORLD, decode, root);
     } else if (pca_cmd->parsed()) {
       nmfx::runner::run_pca(MPI_COMM_WORLD, pca, root);
+    } else if (sweep_cmd->parsed()) {
+      sweep.action = *count_flag ? SweepAction::count : *list_flag ? SweepAction::list
+                   : *collect_flag ? SweepAction::collect : SweepAction::run;
+      if (!*task_opt && !*group_opt) sweep.task = nmfx::sweep::task_from_environment();
+      return nmfx::sweep::run_sweep(MPI_COMM_WORLD, sweep);
     }
   } catch (const nmfx::Error& e) {
     if (e.collective()) {

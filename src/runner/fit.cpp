@@ -594,8 +594,9 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   const double x_mean = sums[0] / (double(m) * double(n));
 
   interrupt_signal = 0;
-  std::signal(SIGTERM, on_interrupt);
-  std::signal(SIGUSR1, on_interrupt);
+  // The caller's handlers come back afterwards (a sweep keeps its own between fits).
+  const auto caller_sigterm = std::signal(SIGTERM, on_interrupt);
+  const auto caller_sigusr1 = std::signal(SIGUSR1, on_interrupt);
   auto checkpoint = [&](const nmf::IterationView& v) {
     io::AtomicOutput out(grid.comm(), checkpoint_path(config));
     const nmf::SolveResult partial{v.history, "checkpoint", v.record.iteration};
@@ -663,8 +664,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     const bool stage_done = result.stop_reason == "max_iter" || result.stop_reason == "tol";
     if (!stage_done || last_stage) break;
   }
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGUSR1, SIG_DFL);
+  std::signal(SIGTERM, caller_sigterm);
+  std::signal(SIGUSR1, caller_sigusr1);
   if (result.stop_reason == "interrupted") {
     if (verbose)
       std::printf("nmfx fit: interrupted at iteration %ld; checkpoint %s (add --resume to continue)\n",

@@ -1,0 +1,55 @@
+#pragma once
+// Where a sweep point stands, read from its files in the output folder, so a
+// re-run and the summary work across jobs: NAME.h5 (finished run, written
+// atomically by run_fit), NAME.h5.checkpoint (interrupted), NAME.error (the
+// last attempt failed). Everything here is local: call it on one rank.
+#include <limits>
+#include <string>
+
+#include "nmfx/sweep/plan.hpp"
+
+namespace nmfx::sweep {
+
+enum class Status { done, interrupted, failed, missing };
+
+/// "done", "interrupted", "failed", "missing".
+const char* status_name(Status status);
+
+/// What a run file (or a checkpoint) records, for the summary.
+struct RunRecord {
+  static constexpr double none = std::numeric_limits<double>::quiet_NaN();
+  long iterations = -1;
+  std::string stop_reason;
+  double rel_error = none, rel_residual = none;
+  double svd_rel_error = none;   // the Eckart-Young bound (NaN: not computed)
+  double effective_rank = none;  // of W H at the last evaluation (NaN: no metrics)
+  long first_plateau = -1;       // onset iteration (-1: none)
+  double seconds = none, seconds_per_iteration = none;
+};
+
+struct PointState {
+  Status status = Status::missing;
+  std::string message;          // failed: why
+  bool has_run_file = false;    // never run again: a run file is never overwritten
+  bool has_checkpoint = false;  // a new attempt resumes from it
+  RunRecord record;             // done: the run file's; interrupted: the checkpoint's
+};
+
+/// The status of `point` from its files. A run file counts as done only when
+/// it is readable and was made with the point's settings; otherwise the point
+/// is failed (and the run file is left alone). `with_record` also reads the
+/// numbers of the summary.
+PointState inspect(const Point& point, bool with_record);
+
+/// NAME.error beside the run file: the message of the last failed attempt.
+std::string failure_path(const Point& point);
+/// Writes the failure message (atomically; best effort: returns false if it cannot).
+bool record_failure(const Point& point, const std::string& message);
+/// Removes the failure record of an earlier attempt.
+void clear_failure(const Point& point);
+
+/// Writes `text` to `path` through a temporary file renamed into place;
+/// Error when the file cannot be written.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+}  // namespace nmfx::sweep
