@@ -89,6 +89,10 @@ class Iteration {
       la::gram(grid_.row_comm(), b, gram_.data());
       if (phase_.global) right_ = metric(j);
       else right_.clear();
+      // Every grid row reduced its own copy; rank 0's is everyone's, so the
+      // replicated W_i stay identical whatever the collectives' order.
+      for (std::vector<double>* v : {&cross_.local, &gram_, &right_})
+        MPI_Bcast(v->data(), int(v->size()), MPI_DOUBLE, 0, grid_.col_comm().get());
     } else {  // code H_i, i = block - L + 1
       const int j = block - L;
       const dist::Factor& w = model_.w[j];
@@ -159,10 +163,12 @@ class Iteration {
   /// Whether layer j+1's code update includes layer j+2's loss.
   bool couples(int j) const { return !phase_.global && j + 1 < phase_.last; }
 
-  /// W_i's columns to unit norm, H_i's rows inversely (W_i H_i unchanged).
+  /// W_i's columns to unit norm, H_i's rows inversely (W_i H_i unchanged),
+  /// and W_{i+1}'s rows as H_i's, so that W_{i+1} H_{i+1} still fits H_i.
   void normalize(int j) {
     dist::Factor& w = model_.w[std::size_t(j)];
     dist::Factor& h = model_.h[std::size_t(j)];
+    dist::Factor& w_next = model_.w[std::size_t(j + 1)];
     std::vector<double> g(std::size_t(w.k) * w.k);
     if (j == 0) la::gram(grid_.col_comm(), w, g.data());
     else la::gram(w.k, w.local_count(), w.local.data(), w.k, g.data());
@@ -171,6 +177,7 @@ class Iteration {
       if (!(norm > 0)) continue;
       for (long c = 0; c < w.local_count(); ++c) w.vector(c)[a] /= norm;
       for (long c = 0; c < h.local_count(); ++c) h.vector(c)[a] *= norm;
+      for (int b = 0; b < w_next.k; ++b) w_next.vector(a)[b] *= norm;
     }
   }
 
@@ -302,6 +309,22 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     return reason;
   };
 
+  // The tolerance and time tests on the last record: after every iteration,
+  // and once on a resumed history (a checkpoint taken at the iteration where
+  // they stop must stop there too).
+  auto stop_test = [&]() -> std::string {
+    const auto& h = result.history;
+    if (h.size() < 2) return "";
+    const Record& now = h.back();
+    const Record& before = h[h.size() - 2];
+    if (stop.tolerance > 0 && before.iteration >= stop.compare_from && before.rel_error > 0 &&
+        (before.rel_error - now.rel_error) / before.rel_error < stop.tolerance)
+      return "tol";
+    if (stop.time_limit > 0 && now.seconds >= stop.time_limit && now.iteration < stop.max_iterations)
+      return "time_limit";
+    return "";
+  };
+
   iteration.prepare();
   result.stop_reason = "max_iter";
   if (resumed.empty()) {
@@ -313,6 +336,10 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   } else {
     result.history = resumed;
     result.iterations = resumed.back().iteration;
+    if (const std::string reason = stop_test(); !reason.empty()) {
+      result.stop_reason = reason;
+      return result;
+    }
   }
   // Everything the stop tests read is identical on every rank (measure()
   // agrees on it), so all ranks leave the loop together.
@@ -324,15 +351,8 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
       result.stop_reason = reason;
       break;
     }
-    const Record& now = result.history.back();
-    const Record& before = result.history[result.history.size() - 2];
-    if (stop.tolerance > 0 && before.iteration >= stop.compare_from && before.rel_error > 0 &&
-        (before.rel_error - now.rel_error) / before.rel_error < stop.tolerance) {
-      result.stop_reason = "tol";
-      break;
-    }
-    if (stop.time_limit > 0 && now.seconds >= stop.time_limit && it < stop.max_iterations) {
-      result.stop_reason = "time_limit";
+    if (const std::string reason = stop_test(); !reason.empty()) {
+      result.stop_reason = reason;
       break;
     }
   }

@@ -235,10 +235,9 @@ std::vector<Block> blocks(const ProcessGrid& grid, const FitConfig& config, nmf:
 }
 
 /// Where a block lies in a run file: /W and /H for ordinary NMF; Deep NMF
-/// keeps /layers/W1 ... /layers/WL, the codes /layers/H1 ... and H as /H.
-std::string block_dataset(const FitConfig& config, int depth, const Block& b) {
-  if (!is_deep(config) || b.name == "H" + std::to_string(depth)) return "/" + b.name.substr(0, 1);
-  return "/layers/" + b.name;
+/// keeps /layers/W1 ... /layers/WL and the codes /layers/H1 ... /layers/HL.
+std::string block_dataset(const FitConfig& config, const Block& b) {
+  return is_deep(config) ? "/layers/" + b.name : "/" + b.name;
 }
 
 io::FactorLayout layout_of(const Block& b) {
@@ -246,18 +245,24 @@ io::FactorLayout layout_of(const Block& b) {
 }
 
 /// Writes a run file; `more` adds to it (a checkpoint's optimizer state).
+/// Deep NMF's model as /W = W1 ... Wd and /H = H_d are those of the `trained`
+/// depth d (less than L when a layer-seq run stopped early).
 void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig& config,
-               const std::vector<Block>& model_blocks, const nmf::Model& model,
+               const std::vector<Block>& model_blocks, const nmf::Model& model, int trained,
                const nmf::SolveResult& result, const Measurements& measured,
                const std::function<void(io::File&)>& more = {}) {
   io::File out = io::File::create(grid.comm(), path);
   if (more) more(out);
   const int depth = model.depth();
   for (const Block& b : model_blocks)
-    io::write_factor(out, block_dataset(config, depth, b), b.factor, b.writer, layout_of(b));
-  if (is_deep(config))  // the whole product, so tools that read /W and /H see the model
-    io::write_factor(out, "/W", partial_product(model, depth), grid.my_col() == 0,
+    io::write_factor(out, block_dataset(config, b), b.factor, b.writer, layout_of(b));
+  if (is_deep(config)) {  // the model itself, for every tool that reads /W and /H
+    io::write_factor(out, "/W", partial_product(model, trained), grid.my_col() == 0,
                      io::FactorLayout::index_major);
+    io::write_factor(out, "/H", model.h[std::size_t(trained - 1)], grid.my_row() == 0,
+                     io::FactorLayout::component_major);
+    out.write_attribute("trained_depth", long(trained));
+  }
   const hsize_t n = result.history.size();
   std::vector<long> iteration;
   std::vector<double> seconds, rel_error, rel_residual, layer_errors;
@@ -282,7 +287,7 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   write_measurements(out, config, measured);
   out.write_attribute("model", config.model);
   out.write_attribute("algorithm", config.algorithm);
-  out.write_attribute("rank", long(layer_ranks(config).back()));
+  out.write_attribute("rank", long(layer_ranks(config)[std::size_t(trained - 1)]));
   if (is_deep(config)) {
     out.write_attribute("ranks", join(config.ranks));
     out.write_attribute("deep_loss", config.deep_loss);
@@ -410,7 +415,7 @@ std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid
     progress.initialized = int(in.read_number_attribute("initialized_layers"));
   });
   for (const Block& b : model_blocks)
-    b.factor = io::read_factor(in, block_dataset(config, model.depth(), b), b.factor.k,
+    b.factor = io::read_factor(in, block_dataset(config, b), b.factor.k,
                                b.factor.map, layout_of(b));
   read_rule_states(in, model_blocks);
   const std::vector<int> ranks = layer_ranks(config);
@@ -581,12 +586,18 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
   Progress progress;
   std::vector<nmf::Record> history;
+  bool plateau_at_checkpoint = false;
   if (config.resume) {
     history = resume(config, grid, model, model_blocks, measured, progress);
-    // The detector sees the last stage's evaluations again.
+    // The detector sees the last stage's evaluations again (the first
+    // stage's initial point included); a plateau found at the checkpoint's
+    // own iteration stops there, as it did in the run that wrote it.
     if (progress.stage + 1 == plan.size())
       for (const auto& e : measured.evaluations)
-        if (e.iteration > progress.stage_start) detector.add(e.iteration, e.model.effective_rank);
+        if (progress.stage == 0 || e.iteration > progress.stage_start)
+          plateau_at_checkpoint = detector.add(e.iteration, e.model.effective_rank) &&
+                                  config.early_stop == "plateau" &&
+                                  e.iteration == history.back().iteration;
     if (verbose)
       std::printf("nmfx fit: resuming at iteration %ld from %s\n", history.back().iteration,
                   checkpoint_path(config).c_str());
@@ -600,7 +611,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   auto checkpoint = [&](const nmf::IterationView& v) {
     io::AtomicOutput out(grid.comm(), checkpoint_path(config));
     const nmf::SolveResult partial{v.history, "checkpoint", v.record.iteration};
-    write_run(out.temporary_path(), grid, config, model_blocks, v.model, partial, measured,
+    write_run(out.temporary_path(), grid, config, model_blocks, v.model,
+              plan[progress.stage].phase.depth(), partial, measured,
               [&](io::File& f) {
                 write_rule_states(f, model_blocks);
                 f.write_attribute("resume_key", resume_key(config, grid, block));
@@ -658,6 +670,10 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     const nmf::StopCriteria stop{progress.stage_start + plan[progress.stage].iterations,
                                  config.tolerance, config.time_limit,
                                  progress.stage_start + (progress.stage > 0 ? 1 : 0)};
+    if (resuming && plateau_at_checkpoint) {
+      result = {history, "plateau", history.back().iteration};
+      break;
+    }
     result = nmf::solve(grid, x, sums[1], model, rules, phase, stop, observer, history);
     history = result.history;
     // A stage ends early by tolerance and goes on; anything else ends the run.
@@ -683,7 +699,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     evaluate(grid, model, final_depth, result.iterations, measured);
   measured.plateaus = detector.onsets();
 
-  write_run(output.temporary_path(), grid, config, model_blocks, model, result, measured);
+  write_run(output.temporary_path(), grid, config, model_blocks, model, final_depth, result,
+            measured);
   output.commit();
   if (grid.is_root()) std::remove(checkpoint_path(config).c_str());  // finished: not needed
 

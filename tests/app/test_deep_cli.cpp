@@ -42,6 +42,7 @@ TEST_CASE("a deep run file holds every layer, and its errors are the true ones",
       python("f = h5py.File('" + run + "', 'r'); X = h5py.File('" + data + "', 'r')['X'][:]\n"
              "W = [f['layers/W%d' % i][:] for i in (1, 2, 3)]; H = f['H'][:]\n"
              "assert [w.shape for w in W] == [(90, 12), (12, 7), (7, 3)] and H.shape == (3, 70)\n"
+             "assert f.attrs['trained_depth'] == 3 and f.attrs['rank'] == 3\n"
              "assert np.allclose(f['W'][:], W[0] @ W[1] @ W[2], rtol=1e-12, atol=1e-14)\n"
              "n = " + iterations + " + 1\n"
              "assert f['history/rel_error'].shape == (n,) and f['history/layer_rel_error'].shape == (n, 3)\n"
@@ -49,7 +50,8 @@ TEST_CASE("a deep run file holds every layer, and its errors are the true ones",
              "e = np.linalg.norm(X - W[0] @ W[1] @ W[2] @ H)**2 / np.linalg.norm(X)**2\n"
              "assert abs(e - f['history/rel_error'][-1]) < 1e-9 * e, (e, f['history/rel_error'][-1])\n"
              "if '" + loss + "' != 'global':\n"
-             "    codes = [X] + [f['layers/H1'][:], f['layers/H2'][:], H]\n"
+             "    codes = [X] + [f['layers/H%d' % i][:] for i in (1, 2, 3)]\n"
+             "    assert np.array_equal(codes[3], H)\n"
              "    for i in range(3):\n"
              "        d = codes[i]; want = np.linalg.norm(d - W[i] @ codes[i + 1])**2 / np.linalg.norm(d)**2\n"
              "        got = f['history/layer_rel_error'][-1, i]\n"
@@ -65,6 +67,21 @@ TEST_CASE("a deep run file holds every layer, and its errors are the true ones",
              "got = f['metrics/spectrum'][-1]  # layer-seq: padded to r1 (the depth-1 model came first)\n"
              "assert np.allclose(got[:3], s, rtol=1e-8) and not got[3:].any()\n");
     }
+}
+
+TEST_CASE("a layer-seq run stopped early writes the model it trained", "[deep]") {
+  const std::string data = in_folder("deep-early.h5"), run = in_folder("deep-early-run.h5");
+  REQUIRE(nmfx(1, "synth --rows 300 --cols 200 --rank 12 --noise 0.05 --seed 7 -o " + data).status == 0);
+  const Outcome r = nmfx(2, "fit " + data + " --model deep --ranks 12,7,3 --deep-loss layer-seq --algo mu"
+                              " --max-iter 1000000 --time-limit 0.5 --no-reference -o " + run);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  python("f = h5py.File('" + run + "', 'r'); X = h5py.File('" + data + "', 'r')['X'][:]\n"
+         "assert f.attrs['stop_reason'] == 'time_limit' and f.attrs['trained_depth'] == 1, dict(f.attrs)\n"
+         "assert f.attrs['rank'] == 12 and np.array_equal(f['W'][:], f['layers/W1'][:])\n"
+         "assert np.array_equal(f['H'][:], f['layers/H1'][:])\n"
+         "e = np.linalg.norm(X - f['W'][:] @ f['H'][:])**2 / np.linalg.norm(X)**2\n"
+         "assert abs(e - f['history/rel_error'][-1]) < 1e-9 * e\n");
 }
 
 TEST_CASE("a deep fit interrupted at a random moment resumes bit-identically", "[deep]") {
@@ -87,10 +104,12 @@ TEST_CASE("a deep fit interrupted at a random moment resumes bit-identically", "
   INFO(resumed.output);
   REQUIRE(resumed.status == 0);
   python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
-         "for n in ['layers/W1', 'layers/W2', 'layers/W3', 'layers/H1', 'layers/H2', 'H',\n"
-         "          'history/rel_error', 'history/layer_rel_error', 'metrics/spectrum', 'metrics/layer2/spectrum']:\n"
+         "for n in ['layers/W1', 'layers/W2', 'layers/W3', 'layers/H1', 'layers/H2', 'layers/H3', 'W', 'H',\n"
+         "          'history/rel_error', 'history/layer_rel_error', 'metrics/spectrum', 'metrics/layer1/spectrum',\n"
+         "          'metrics/layer2/spectrum', 'metrics/plateaus']:\n"
          "    assert np.array_equal(a[n][:], b[n][:], equal_nan=True), n\n"
-         "assert a['history/rel_error'].shape == (3 * 1500 + 3000 + 1,)\n");
+         "assert a['history/rel_error'].shape == (3 * 1500 + 3000 + 1,)\n"
+         "assert a.attrs['iterations'] == b.attrs['iterations'] and a.attrs['stop_reason'] == b.attrs['stop_reason']\n");
 }
 
 TEST_CASE("bad deep settings: one clear line, non-zero exit, outputs untouched", "[deep]") {

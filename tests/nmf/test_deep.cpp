@@ -219,3 +219,31 @@ TEST_CASE("the inner layers of the global loss refuse the one-sided exact solver
   CHECK_THROWS_WITH(nmf::solve(p.grid, p.x, p.norm2, p.model, rules, {true, 1, 3}, {5, 0, 0}),
                     Catch::Contains("mu, hals, pgd or adam"));
 }
+
+TEST_CASE("a solve resumed at its stopping iteration stops there too", "[deep]") {
+  // The uninterrupted run stops by tolerance at iteration t; a run that
+  // checkpointed exactly at t must not take another step when resumed.
+  auto rules_for = [](std::vector<std::unique_ptr<nmf::UpdateRule>>& owned) {
+    nmf::Rules rules;
+    for (int i = 0; i < 6; ++i) {
+      owned.push_back(nmf::make_rule("mu"));
+      (i % 2 ? rules.h : rules.w).push_back(owned.back().get());
+    }
+    return rules;
+  };
+  const nmf::Phase phase{true, 1, 3};
+  std::vector<std::unique_ptr<nmf::UpdateRule>> owned;
+  Problem whole(MPI_COMM_WORLD, choose_grid(test::world_size(), rows, cols));
+  const auto full = nmf::solve(whole.grid, whole.x, whole.norm2, whole.model, rules_for(owned), phase,
+                               {100000, 1e-3, 0});
+  REQUIRE(full.stop_reason == "tol");
+  const long t = full.iterations;
+  Problem part(MPI_COMM_WORLD, choose_grid(test::world_size(), rows, cols));
+  const auto first = nmf::solve(part.grid, part.x, part.norm2, part.model, rules_for(owned), phase,
+                                {t, 0, 0});
+  const auto resumed = nmf::solve(part.grid, part.x, part.norm2, part.model, rules_for(owned), phase,
+                                  {100000, 1e-3, 0}, {}, first.history);
+  CHECK(resumed.stop_reason == "tol");
+  CHECK(resumed.iterations == t);
+  CHECK(part.model.h.back().local == whole.model.h.back().local);
+}
