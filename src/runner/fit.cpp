@@ -487,6 +487,11 @@ void initialize_layer(const FitConfig& config, const ProcessGrid& grid, const di
   } else {
     throw Error("unknown --init '" + init + "'", true);  // checked before: unreachable
   }
+  // Each grid row reduced its own copy of an inner layer's statistics; rank
+  // 0's result is everyone's, so the replicas start (and stay) identical.
+  if (layer > 1)
+    for (dist::Factor* f : {&w, &h})
+      MPI_Bcast(f->local.data(), int(f->local.size()), MPI_DOUBLE, 0, grid.col_comm().get());
 }
 
 /// The metrics of the model as a stage sees it (depth d): the model
