@@ -16,11 +16,7 @@ ranks=${2:-2}
 . "$root/tools/mpi-env.sh"
 nmfx="$root/build/src/nmfx"
 sweep="$root/inputs/sweep-bench.toml"
-data=${3:-$root/data/fashion-mnist.h5}
-fm=/usr/share/datasets/fashion-mnist
-mkdir -p "$root/data"
-[ -s "$data" ] || [ -n "${3:-}" ] || mpirun -np 2 "$nmfx" import --format idx "$fm/train-images-idx3-ubyte.gz" \
-  --labels "$fm/train-labels-idx1-ubyte.gz" -o "$data" >/dev/null
+data=${3:-$("$root/tools/fashion-mnist.sh")}
 points=$("$nmfx" sweep "$sweep" --data "$data" --count)
 
 echo "$points points ($sweep on $data), $ranks ranks x 1 thread, $(nproc --all) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,10 +17,7 @@ mkdir -p "$work"
 [ -s "$work/synth-4000x3000.h5" ] ||
   mpirun -np 2 "$nmfx" synth --rows 4000 --cols 3000 --rank 50 --noise 0.1 --seed 1 \
     -o "$work/synth-4000x3000.h5" >/dev/null
-fm=/usr/share/datasets/fashion-mnist
-[ -s "$work/fashion-mnist.h5" ] ||
-  mpirun -np 2 "$nmfx" import "$fm/train-images-idx3-ubyte.gz" \
-    --labels "$fm/train-labels-idx1-ubyte.gz" -o "$work/fashion-mnist.h5" >/dev/null
+"$root/tools/fashion-mnist.sh" >/dev/null  # $work/fashion-mnist.h5
 
 rate=$(OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 "$root/build/tools/nmfx_dgemm_rate")
 rate1=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$root/build/tools/nmfx_dgemm_rate")

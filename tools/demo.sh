@@ -7,12 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/build.sh"
 . "$root/tools/mpi-env.sh"
 nmfx="$root/build/src/nmfx"
-fmnist=/usr/share/datasets/fashion-mnist
-mkdir -p "$root/data" "$root/runs"
-data="$root/data/fashion-mnist.h5"
-if [ ! -s "$data" ]; then
-  mpirun -np 2 "$nmfx" import --format idx "$fmnist/train-images-idx3-ubyte.gz" \
-    --labels "$fmnist/train-labels-idx1-ubyte.gz" -o "$data"
-fi
+data=$("$root/tools/fashion-mnist.sh")
+mkdir -p "$root/runs"
 mpirun -np 2 "$nmfx" fit "$data" -o "$root/runs/fashion-mnist-hals-k50.h5" \
   --rank 50 --algo hals --max-iter 100 "$@"

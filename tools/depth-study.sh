@@ -11,15 +11,12 @@ iterations=${1:-300}
 "$root/tools/build.sh" >/dev/null
 . "$root/tools/mpi-env.sh"
 nmfx="$root/build/src/nmfx"
-fm=/usr/share/datasets/fashion-mnist
-mkdir -p "$root/data" "$root/runs"
-[ -s "$root/data/fashion-mnist.h5" ] ||
-  mpirun -np 2 "$nmfx" import "$fm/train-images-idx3-ubyte.gz" \
-    --labels "$fm/train-labels-idx1-ubyte.gz" -o "$root/data/fashion-mnist.h5" >/dev/null
+data=$("$root/tools/fashion-mnist.sh")
+mkdir -p "$root/runs"
 fit() {  # fit NAME ARGS...
   local name=$1
   shift
-  mpirun -np 2 "$nmfx" fit "$root/data/fashion-mnist.h5" -o "$root/runs/depth-$name.h5" \
+  mpirun -np 2 "$nmfx" fit "$data" -o "$root/runs/depth-$name.h5" \
     --model deep --algo mu --init ssvd --metrics-every 10 --progress 100 "$@"
 }
 fit 50 --ranks 50 --max-iter "$iterations"

@@ -10,13 +10,10 @@ iterations=${1:-300}
 "$root/tools/build.sh" >/dev/null
 . "$root/tools/mpi-env.sh"
 nmfx="$root/build/src/nmfx"
-fm=/usr/share/datasets/fashion-mnist
-mkdir -p "$root/data" "$root/runs"
-[ -s "$root/data/fashion-mnist.h5" ] ||
-  mpirun -np 2 "$nmfx" import "$fm/train-images-idx3-ubyte.gz" \
-    --labels "$fm/train-labels-idx1-ubyte.gz" -o "$root/data/fashion-mnist.h5" >/dev/null
+data=$("$root/tools/fashion-mnist.sh")
+mkdir -p "$root/runs"
 for algo in hals mu; do
-  mpirun -np 2 "$nmfx" fit "$root/data/fashion-mnist.h5" -o "$root/runs/study-$algo.h5" \
+  mpirun -np 2 "$nmfx" fit "$data" -o "$root/runs/study-$algo.h5" \
     --rank 50 --algo "$algo" --max-iter "$iterations" --metrics-every 10 --progress 50
 done
 /usr/bin/python3 "$root/tools/study_table.py" "$root/runs/study-hals.h5" "$root/runs/study-mu.h5"
