@@ -9,5 +9,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 nmfx="$root/build/src/nmfx"
 data=$("$root/tools/fashion-mnist.sh")
 mkdir -p "$root/runs"
-mpirun -np 2 "$nmfx" fit "$data" -o "$root/runs/fashion-mnist-hals-k50.h5" \
-  --rank 50 --algo hals --max-iter 100 "$@"
+# The demo's settings, unless the extra flags set them (nmfx takes each once).
+args=("$@")
+defaults=(--rank 50 --algo hals --max-iter 100)
+for ((i = 0; i < ${#defaults[@]}; i += 2)); do
+  case " $* " in
+    *" ${defaults[i]} "* | *" ${defaults[i]}="*) ;;
+    *) args+=("${defaults[i]}" "${defaults[i + 1]}") ;;
+  esac
+done
+mpirun -np 2 "$nmfx" fit "$data" -o "$root/runs/fashion-mnist-hals-k50.h5" "${args[@]}"
