@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace app {
 
@@ -48,6 +49,20 @@ inline std::string in_folder(const std::string& name) { return (folder() / name)
 inline Outcome nmfx(int ranks, const std::string& args) {
   return shell("timeout 120 " + std::string(NMFX_MPIEXEC) + " -n " + std::to_string(ranks) + " " +
                NMFX_BINARY + " " + args);
+}
+
+/// Starts nmfx under mpiexec (2 ranks) in the background, waits until every
+/// file of `checkpoints` exists and `delay` seconds more, then runs `then` in
+/// the shell, where $p is mpiexec's pid. The default signals the run and
+/// prints its exit status as "status=N".
+inline Outcome nmfx_after_checkpoints(const std::string& args, const std::vector<std::string>& checkpoints,
+                                      double delay,
+                                      const std::string& then = "kill -USR1 $p; wait $p; echo status=$?") {
+  std::string missing;
+  for (const std::string& c : checkpoints) missing += (missing.empty() ? "" : " || ") + ("[ ! -e " + c + " ]");
+  return shell("timeout 120 sh -c '" + std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " " + args +
+               " & p=$!; while " + missing + "; do sleep 0.02; done; sleep " + std::to_string(delay) +
+               "; " + then + "'");
 }
 
 /// Runs Python code (Debian's python3, with h5py, numpy and gzip imported)

@@ -182,21 +182,16 @@ TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts 
   REQUIRE(nmfx(2, "synth --rows 800 --cols 600 --rank 10 --noise 0.1 --seed 1 -o " + data).status == 0);
   const std::string args = "fit " + data + " -k 10 --algo adam --lr 0.01 --max-iter 12000 --metrics-every 7 --progress 0 --no-reference";
   REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
-  const std::string mpiexec = std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " ";
   std::random_device random;
-  // Waits (in the shell) until the run has written its first checkpoint, so
-  // the signal surely comes mid-run, then a random further delay.
-  auto after_first_checkpoint = [](const std::string& out, double delay) {
-    return "while [ ! -e " + out + ".checkpoint ]; do sleep 0.02; done; sleep " + std::to_string(delay) + "; ";
-  };
+  // The signal or kill comes after the run's first checkpoint (so surely
+  // mid-run), after a random further delay.
   // A signal at a random moment: every rank stops at the same iteration,
   // checkpoints, exits 75; --resume ends bit-identical to the uninterrupted run.
   {
     const std::string out = in_folder("ckpt/signal.h5");
     const double delay = (random() % 1000) / 1000.0;
-    const Outcome r = shell("timeout 120 sh -c '" + mpiexec + args + " --checkpoint-every 300 -o " + out +
-                            " & p=$!; " + after_first_checkpoint(out, delay) +
-                            "kill -USR1 $p; wait $p; echo status=$?'");
+    const Outcome r = nmfx_after_checkpoints(args + " --checkpoint-every 300 -o " + out,
+                                             {out + ".checkpoint"}, delay);
     INFO("signal after " << delay << " s\n" << r.output);
     REQUIRE(r.output.find("status=75") != std::string::npos);
     CHECK(fs::exists(out + ".checkpoint"));
@@ -220,8 +215,8 @@ TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts 
   {
     const std::string out = in_folder("ckpt/killed.h5");
     const double delay = 0.5 * (random() % 1000) / 1000.0;
-    shell("timeout 120 sh -c '" + mpiexec + args + " --checkpoint-every 1 -o " + out + " & p=$!; " +
-          after_first_checkpoint(out, delay) + "pkill -9 -f \"" + out + "\"; kill -9 $p; wait $p'");
+    nmfx_after_checkpoints(args + " --checkpoint-every 1 -o " + out, {out + ".checkpoint"}, delay,
+                           "pkill -9 -f \"" + out + "\"; kill -9 $p; wait $p");
     INFO("killed after " << delay << " s");
     REQUIRE(fs::exists(out + ".checkpoint"));
     python("f = h5py.File('" + out + ".checkpoint', 'r')\n"

@@ -94,10 +94,8 @@ TEST_CASE("a deep fit interrupted at a random moment resumes bit-identically", "
   const std::string out = in_folder("deep-signal.h5");
   std::random_device random;
   const double delay = (random() % 5000) / 1000.0;
-  const Outcome r = shell("timeout 120 sh -c '" + std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " " +
-                          args + " --checkpoint-every 500 -o " + out + " & p=$!; while [ ! -e " + out +
-                          ".checkpoint ]; do sleep 0.02; done; sleep " + std::to_string(delay) +
-                          "; kill -USR1 $p; wait $p; echo status=$?'");
+  const Outcome r =
+      nmfx_after_checkpoints(args + " --checkpoint-every 500 -o " + out, {out + ".checkpoint"}, delay);
   INFO("signal after " << delay << " s\n" << r.output);
   REQUIRE(r.output.find("status=75") != std::string::npos);
   const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");

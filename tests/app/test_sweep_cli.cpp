@@ -210,14 +210,12 @@ TEST_CASE("a signal checkpoints every group; the same command resumes exactly", 
       "signal/adam.toml", "data = '" + data + "'\noutput = '" + out +
                               "'\nrank = 10\nalgo = 'adam'\nlr = 0.01\nmax-iter = 5000\nmetrics-every = 7\n"
                               "no-reference = true\ncheckpoint-every = 250\nseed = [1, 2]\n");
-  const std::string mpiexec = std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " ";
   std::random_device random;
   const double delay = (random() % 1000) / 1000.0;
   // USR1 to mpirun (which forwards it) once both points have checkpointed.
-  const Outcome r = shell("timeout 120 sh -c '" + mpiexec + "sweep " + sweep + " --group-size 1 & p=$!; " +
-                          "while [ ! -e " + out + "/seed-1.h5.checkpoint ] || [ ! -e " + out +
-                          "/seed-2.h5.checkpoint ]; do sleep 0.02; done; sleep " + std::to_string(delay) +
-                          "; kill -USR1 $p; wait $p; echo status=$?'");
+  const Outcome r = nmfx_after_checkpoints(
+      "sweep " + sweep + " --group-size 1",
+      {out + "/seed-1.h5.checkpoint", out + "/seed-2.h5.checkpoint"}, delay);
   INFO("signal after " << delay << " s\n" << r.output);
   REQUIRE(r.output.find("status=75") != std::string::npos);
   CHECK(count_lines_with(r.output, "checkpoint written") == 2);
