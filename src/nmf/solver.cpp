@@ -139,12 +139,14 @@ class Iteration {
     const double norm2 = x_norm2_ > 0 ? x_norm2_ : 1.0;
     // ||X - A_d H_d||^2 from Z_d = A_d^T X and P_d = A_d^T A_d.
     const dist::Factor& hd = model_.h[std::size_t(d - 1)];
-    const double model2 = inner(metric(d), code_gram(d - 1));
+    std::vector<std::vector<double>> grams;  // H_i H_i^T of the layers measured
+    for (int j = 0; j < d; ++j) grams.push_back(code_gram(j));
+    const double model2 = inner(metric(d), grams.back());
     const double cross = inner(projected_x(d), hd.local);
     double shared[2] = {seconds, std::max(0.0, x_norm2_ - 2 * sum_along_rows(cross) + model2) / norm2};
     MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid_.comm());
     Record record{iteration, shared[0], shared[1], {}};
-    if (depth_ > 1) record.layer_rel_error = layer_errors(d);
+    if (depth_ > 1) record.layer_rel_error = layer_errors(grams);
     return record;
   }
 
@@ -244,32 +246,32 @@ class Iteration {
     return local;
   }
 
-  /// ||D_{i-1} - W_i H_i||^2 / ||D_{i-1}||^2 for layers 1..d (D_0 = X,
-  /// D_{i-1} = H_{i-1}); NaN beyond d.
-  std::vector<double> layer_errors(int d) {
+  /// ||D_{i-1} - W_i H_i||^2 / ||D_{i-1}||^2 for the layers 1..d whose code
+  /// Gram matrices are `grams` (D_0 = X, D_{i-1} = H_{i-1}); NaN beyond d.
+  std::vector<double> layer_errors(const std::vector<std::vector<double>>& grams) {
     std::vector<double> out(std::size_t(depth_), std::numeric_limits<double>::quiet_NaN());
-    for (int j = 0; j < d; ++j) {
-      const dist::Factor& w = model_.w[std::size_t(j)];
-      const dist::Factor& h = model_.h[std::size_t(j)];
+    for (std::size_t j = 0; j < grams.size(); ++j) {
+      const dist::Factor& w = model_.w[j];
+      const dist::Factor& h = model_.h[j];
       double data2 = x_norm2_, cross = 0, model2 = 0;
-      const std::vector<double> hh = code_gram(j);
+      const std::vector<double>& hh = grams[j];
       if (j == 0) {
         cross = inner(z1_.local, h.local);
         model2 = inner(p1_, hh);
       } else {
-        const std::vector<double> previous = code_gram(j - 1);
+        const std::vector<double>& previous = grams[j - 1];
         data2 = 0;
         for (long a = 0; a < w.local_count(); ++a) data2 += previous[std::size_t(a * w.local_count() + a)];
         std::vector<double> wd, ww(std::size_t(w.k) * w.k);
         multiply(la::Op::none, la::Op::none, w.k, h.local_count(), w.local_count(), w.local.data(),
-                 model_.h[std::size_t(j - 1)].local.data(), wd);
+                 model_.h[j - 1].local.data(), wd);
         cross = inner(wd, h.local);
         la::gram(w.k, w.local_count(), w.local.data(), w.k, ww.data());
         model2 = inner(ww, hh);
       }
       cross = sum_along_rows(cross);
       const double e = std::max(0.0, data2 - 2 * cross + model2);
-      out[std::size_t(j)] = data2 > 0 ? e / data2 : 0.0;
+      out[j] = data2 > 0 ? e / data2 : 0.0;
     }
     MPI_Allreduce(MPI_IN_PLACE, out.data(), depth_, MPI_DOUBLE, MPI_MAX, grid_.comm());
     return out;

@@ -390,11 +390,10 @@ std::string resume_key(const FitConfig& config, const ProcessGrid& grid, int blo
 }
 
 /// Where a checkpointed run stands: the stage it was in, the iteration that
-/// stage began at, and how many layers it had initialized.
+/// stage began at (its layers are those of the stages up to it).
 struct Progress {
   std::size_t stage = 0;
   long stage_start = 0;
-  int initialized = 0;
 };
 
 /// Restores the model, the history, the evaluations and the rules' state
@@ -412,7 +411,6 @@ std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid
                   " (resume with the same settings and number of ranks)");
     progress.stage = std::size_t(in.read_number_attribute("stage"));
     progress.stage_start = long(in.read_number_attribute("stage_start"));
-    progress.initialized = int(in.read_number_attribute("initialized_layers"));
   });
   for (const Block& b : model_blocks)
     b.factor = io::read_factor(in, block_dataset(config, b), b.factor.k,
@@ -623,7 +621,6 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
                 f.write_attribute("resume_key", resume_key(config, grid, block));
                 f.write_attribute("stage", long(progress.stage));
                 f.write_attribute("stage_start", progress.stage_start);
-                f.write_attribute("initialized_layers", long(progress.initialized));
               });
     out.commit();
   };
@@ -631,11 +628,11 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   for (bool resuming = config.resume; progress.stage < plan.size(); ++progress.stage, resuming = false) {
     const nmf::Phase& phase = plan[progress.stage].phase;
     const bool last_stage = progress.stage + 1 == plan.size();
-    const int needed = phase.global ? model.depth() : phase.last;
-    if (!resuming) {  // entering the stage
+    if (!resuming) {  // entering the stage; a layer starts with the first stage that trains it
       progress.stage_start = history.empty() ? 0 : history.back().iteration;
-      for (; progress.initialized < needed; ++progress.initialized)
-        initialize_layer(config, grid, x, x_mean, model, progress.initialized + 1);
+      const int before = progress.stage > 0 ? plan[progress.stage - 1].phase.depth() : 0;
+      for (int layer = before + 1; layer <= phase.depth(); ++layer)
+        initialize_layer(config, grid, x, x_mean, model, layer);
     }
     auto observer = [&](const nmf::IterationView& v) -> std::string {
       const nmf::Record& r = v.record;
