@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
@@ -11,9 +13,61 @@
 #include "nmfx/runner/fit.hpp"
 #include "nmfx/runner/info.hpp"
 #include "nmfx/runner/transform.hpp"
+#include "nmfx/settings/registry.hpp"
 #include "nmfx/sweep/run.hpp"
 
 namespace {
+
+using nmfx::settings::Setting;
+using nmfx::settings::Type;
+using nmfx::settings::Value;
+
+/// A registry setting on the command line: where CLI11 stores its value.
+struct SettingOption {
+  const Setting* setting;
+  CLI::Option* option;
+  std::unique_ptr<Value> value;
+};
+
+/// The options of every fit setting, generated from the registry: typed, with
+/// their help and default.
+std::vector<SettingOption> add_settings(CLI::App* cmd) {
+  const nmfx::settings::FitConfig defaults;
+  std::vector<SettingOption> out;
+  for (const Setting& s : nmfx::settings::fit_settings()) {
+    const std::string names = s.positional ? s.name : (s.alias.empty() ? "" : s.alias + ",") + "--" + s.name;
+    auto value = std::make_unique<Value>(s.get(defaults));
+    CLI::Option* option = nullptr;
+    switch (s.type) {
+      case Type::integer: option = cmd->add_option(names, std::get<long>(*value), s.help); break;
+      case Type::number: option = cmd->add_option(names, std::get<double>(*value), s.help); break;
+      case Type::text: option = cmd->add_option(names, std::get<std::string>(*value), s.help); break;
+      case Type::integers:
+        option = cmd->add_option(names, std::get<std::vector<long>>(*value), s.help)->delimiter(',');
+        break;
+      case Type::flag: option = cmd->add_flag(names, std::get<bool>(*value), s.help); break;
+    }
+    const std::string shown = nmfx::settings::to_text(*value);
+    if (s.positional) option->required();
+    else if (s.type != Type::flag && s.type != Type::integers && !shown.empty() && shown != "0")
+      option->default_str(shown);
+    out.push_back({&s, option, std::move(value)});
+  }
+  return out;
+}
+
+/// Sets the settings given on the command line (each checked as the
+/// registry says); Error naming the flag.
+void apply_settings(const std::vector<SettingOption>& options, nmfx::settings::FitConfig& config) {
+  for (const SettingOption& o : options) {
+    if (o.option->count() == 0) continue;
+    try {
+      o.setting->set(config, *o.value);
+    } catch (const nmfx::Error& e) {
+      throw nmfx::Error(nmfx::settings::flag_name(*o.setting) + ": " + e.what(), true);
+    }
+  }
+}
 
 std::string join(int argc, char** argv) {
   std::string s;
@@ -36,66 +90,9 @@ int main(int argc, char** argv) {
   nmfx::runner::FitConfig fit;
   auto* fit_cmd = app.add_subcommand(
       "fit", "Factorize X ~ W H, or X ~ W1 W2 ... WL H with --model deep (run under mpirun)");
-  fit_cmd->add_option("data", fit.data_path, "dataset file (HDF5)")->required();
+  const std::vector<SettingOption> fit_options = add_settings(fit_cmd);
   fit_cmd->add_option("-o,--output", fit.output_path, "run file to write (HDF5)")->required();
-  fit_cmd->add_option("-k,--rank", fit.rank, "factorization rank k (--model nmf)");
-  fit_cmd->add_option("--model", fit.model, "nmf | deep (X ~ W1 W2 ... WL H)")->capture_default_str();
-  fit_cmd->add_option("--ranks", fit.ranks, "deep: layer ranks r1,r2,...,rL, strictly decreasing")
-      ->delimiter(',');
-  fit_cmd->add_option("--deep-loss", fit.deep_loss,
-                      "deep: global (||X - W1...WL H||) | layer-sum | layer-seq (layer by layer)")
-      ->capture_default_str();
-  fit_cmd->add_option("--pretrain", fit.pretrain_iterations,
-                      "deep: first train layer by layer, N iterations per layer (0: off)")
-      ->capture_default_str();
-  fit_cmd->add_option("--algo", fit.algorithm, "update rule: mu | hals | anls | pgd | als | adam")
-      ->capture_default_str();
-  fit_cmd->add_option("--init", fit.init,
-                      "random | eye | nndsvd | nndsvda | nndsvdar | ssvd (deep: NNDSVD layer by layer) | file:RUN.h5 (warm start)")
-      ->capture_default_str();
-  fit_cmd->add_option("--l1-w", fit.rule_w.l1, "L1 penalty on W")->capture_default_str();
-  fit_cmd->add_option("--l2-w", fit.rule_w.l2, "L2 penalty (l2/2 ||W||^2) on W")->capture_default_str();
-  fit_cmd->add_option("--l1-h", fit.rule_h.l1, "L1 penalty on H")->capture_default_str();
-  fit_cmd->add_option("--l2-h", fit.rule_h.l2, "L2 penalty (l2/2 ||H||^2) on H")->capture_default_str();
-  fit_cmd->add_option("--sparsity-w", fit.rule_w.sparsity,
-                      "pgd: Hoyer sparseness of every column of W, in [0, 1] (off if < 0)");
-  fit_cmd->add_option("--sparsity-h", fit.rule_h.sparsity,
-                      "pgd: Hoyer sparseness of every row of H (every atom), in [0, 1] (off if < 0)");
-  double step = 0, lr = 1e-3, beta1 = 0.9, beta2 = 0.999;
-  fit_cmd->add_option("--step", step, "pgd: fixed step size (0: 1/L from the Gram matrix)")
-      ->capture_default_str();
-  fit_cmd->add_option("--lr", lr, "adam: learning rate")->capture_default_str();
-  fit_cmd->add_option("--beta1", beta1, "adam: first-moment decay")->capture_default_str();
-  fit_cmd->add_option("--beta2", beta2, "adam: second-moment decay")->capture_default_str();
-  fit_cmd->add_option("--max-iter", fit.max_iterations, "iterations at most")->capture_default_str();
-  fit_cmd->add_option("--tol", fit.tolerance,
-                      "stop when rel_error decreases by less than this fraction (0: off)")
-      ->capture_default_str();
-  fit_cmd->add_option("--time-limit", fit.time_limit, "stop after S seconds (0: off)")
-      ->capture_default_str();
-  fit_cmd->add_option("--seed", fit.seed, "random seed")->capture_default_str();
-  fit_cmd->add_option("--grid", fit.grid, "process grid PRxPC (default: chosen from the shape)");
-  fit_cmd->add_option("--block", fit.block, "block-cyclic block size (default 64)");
-  fit_cmd->add_option("--dataset", fit.dataset, "matrix inside the data file")->capture_default_str();
-  fit_cmd->add_option("--progress", fit.progress_every, "progress line every N iterations (0: off)")
-      ->capture_default_str();
-  fit_cmd->add_option("--metrics-every", fit.metrics_every,
-                      "effective rank, spectra, sparsity every N iterations (0: off)")
-      ->capture_default_str();
-  fit_cmd->add_option("--early-stop", fit.early_stop,
-                      "plateau: stop at the first effective-rank plateau");
-  fit_cmd->add_option("--plateau-window", fit.plateau_window,
-                      "plateau: evaluations over which the effective rank must be flat")
-      ->capture_default_str();
-  fit_cmd->add_option("--plateau-tol", fit.plateau_tolerance,
-                      "plateau: largest relative change of the effective rank in the window")
-      ->capture_default_str();
-  fit_cmd->add_option("--checkpoint-every", fit.checkpoint_every,
-                      "write OUTPUT.checkpoint every N iterations (0: only on SIGTERM/SIGUSR1)")
-      ->capture_default_str();
   fit_cmd->add_flag("--resume", fit.resume, "continue from OUTPUT.checkpoint");
-  fit_cmd->add_flag("!--no-reference", fit.reference,
-                    "skip the singular values of X and the Eckart-Young bound");
 
   nmfx::runner::SynthConfig synth;
   auto* synth_cmd = app.add_subcommand("synth", "Make a synthetic low-rank + noise dataset");
@@ -176,13 +173,8 @@ int main(int argc, char** argv) {
 
   try {
     if (fit_cmd->parsed()) {
+      apply_settings(fit_options, fit);
       fit.command_line = join(argc, argv);
-      for (nmfx::nmf::RuleOptions* o : {&fit.rule_w, &fit.rule_h}) {
-        o->step = step;
-        o->learning_rate = lr;
-        o->beta1 = beta1;
-        o->beta2 = beta2;
-      }
       if (root) {
         int ranks = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);
@@ -191,7 +183,8 @@ int main(int argc, char** argv) {
                     omp_get_max_threads() > 1 ? "s" : "");
       }
       const auto summary = nmfx::runner::run_fit(MPI_COMM_WORLD, fit, root);
-      if (summary.stop_reason == "interrupted") return nmfx::runner::interrupted_exit_code;
+      if (summary.stop_reason == nmfx::nmf::StopReason::interrupted)
+        return nmfx::runner::interrupted_exit_code;
     } else if (synth_cmd->parsed()) {
       nmfx::runner::run_synth(MPI_COMM_WORLD, synth, root);
     } else if (import_cmd->parsed()) {

@@ -316,6 +316,18 @@ double File::read_number_attribute(const std::string& name, const std::string& o
   return value;
 }
 
+long File::read_integer_attribute(const std::string& name, const std::string& object) const {
+  Handle attr = open_attribute(id(), object, name);
+  require_scalar(attr.get(), name, path_);
+  Handle type(H5Aget_type(attr.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_INTEGER)
+    throw Error("attribute '" + name + "' in '" + path_ + "' is not an integer");
+  long value = 0;
+  checked(H5Aread(attr.get(), H5T_NATIVE_LONG, &value),
+          "attribute '" + name + "' in '" + path_ + "' is not an integer");
+  return value;
+}
+
 void File::make_parents(const std::string& dataset) {
   std::size_t pos = 1;
   while ((pos = dataset.find('/', pos)) != std::string::npos) {

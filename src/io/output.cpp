@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "nmfx/core/error.hpp"
 
@@ -54,6 +55,17 @@ void AtomicOutput::commit() {
     failure = "cannot move the finished result to '" + path_ + "'";
   agree(comm_, failure);
   committed_ = true;
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  AtomicOutput output(MPI_COMM_SELF, path);
+  {
+    std::ofstream out(output.temporary_path(), std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Error("cannot write '" + path + "'");
+  }
+  output.commit();
 }
 
 }  // namespace nmfx::io

@@ -46,7 +46,7 @@ void eye_init(dist::Factor& w, dist::Factor& h) {
 }
 
 void nndsvd_init(const Communicator& across_u, const Communicator& across_v, const la::Svd& svd,
-                 const std::string& variant, double x_mean, std::uint64_t seed, dist::Factor& w,
+                 NndsvdFill fill, double x_mean, std::uint64_t seed, dist::Factor& w,
                  dist::Factor& h) {
   const int k = w.k;
   const auto nu = signed_norms(across_u, svd.u);
@@ -68,20 +68,20 @@ void nndsvd_init(const Communicator& across_u, const Communicator& across_v, con
       scale_v[std::size_t(j)] = lambda / nvj;
     }
   }
-  auto fill = [&](const dist::Factor& source, const std::vector<double>& scale, dist::Factor& f,
+  auto set_part = [&](const dist::Factor& source, const std::vector<double>& scale, dist::Factor& f,
                   std::uint64_t stream) {
     for (long c = 0; c < f.local_count(); ++c)
       for (int j = 0; j < k; ++j) {
         const double s = source.vector(c)[j];
         double v = (positive[std::size_t(j)] ? std::max(s, 0.0) : std::max(-s, 0.0)) * scale[std::size_t(j)];
-        if (v == 0 && variant == "nndsvda") v = x_mean;
-        if (v == 0 && variant == "nndsvdar")
+        if (v == 0 && fill == NndsvdFill::mean) v = x_mean;
+        if (v == 0 && fill == NndsvdFill::random)
           v = x_mean / 100 * uniform01(seed, stream, std::uint64_t(f.map.to_global(c)) * k + j);
         f.vector(c)[j] = v;
       }
   };
-  fill(svd.u, scale_u, w, stream_w);
-  fill(svd.v, scale_v, h, stream_h);
+  set_part(svd.u, scale_u, w, stream_w);
+  set_part(svd.v, scale_v, h, stream_h);
 }
 
 }  // namespace nmfx::nmf

@@ -249,33 +249,49 @@ const std::vector<std::string>& rule_names() {
   return names;
 }
 
-void check_rule(const std::string& name, const RuleOptions& options) {
-  if (std::find(rule_names().begin(), rule_names().end(), name) == rule_names().end()) {
+Algorithm parse_algorithm(const std::string& name) {
+  const auto& names = rule_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) {
     std::string known;
-    for (const auto& n : rule_names()) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
     throw Error("unknown --algo '" + name + "' (choose " + known + ")");
   }
+  return Algorithm(found - names.begin());  // the enum follows rule_names()
+}
+
+const char* algorithm_name(Algorithm algorithm) { return rule_names()[std::size_t(algorithm)].c_str(); }
+
+void check_rule(Algorithm algorithm, const RuleOptions& options) {
   if (!(options.l1 >= 0) || !(options.l2 >= 0)) throw Error("penalties must be >= 0");
   if (!(options.step >= 0)) throw Error("--step must be >= 0");
   if (!(options.learning_rate > 0) || !(options.beta1 >= 0) || options.beta1 >= 1 ||
       !(options.beta2 >= 0) || options.beta2 >= 1)
     throw Error("adam needs --lr > 0 and --beta1, --beta2 in [0, 1)");
-  if (options.sparsity >= 0 && name != "pgd")
+  if (options.sparsity >= 0 && algorithm != Algorithm::pgd)
     throw Error("--sparsity-w / --sparsity-h work with --algo pgd (Hoyer's projected gradient)");
   if (options.sparsity > 1) throw Error("--sparsity-w / --sparsity-h must lie in [0, 1]");
 }
 
-std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options,
+std::unique_ptr<UpdateRule> make_rule(Algorithm algorithm, const RuleOptions& options,
                                       const Communicator* across) {
-  check_rule(name, options);
+  check_rule(algorithm, options);
   if (options.sparsity >= 0 && !across)
     throw Error("sparseness projection needs the communicator of the factor's components");
-  if (name == "mu") return std::make_unique<Multiplicative>(options);
-  if (name == "hals") return std::make_unique<Hals>(options);
-  if (name == "anls") return std::make_unique<Anls>(options);
-  if (name == "pgd") return std::make_unique<ProjectedGradient>(options, across);
-  if (name == "als") return std::make_unique<ProjectedLeastSquares>(options);
-  return std::make_unique<Adam>(options);
+  switch (algorithm) {
+    case Algorithm::mu: return std::make_unique<Multiplicative>(options);
+    case Algorithm::hals: return std::make_unique<Hals>(options);
+    case Algorithm::anls: return std::make_unique<Anls>(options);
+    case Algorithm::pgd: return std::make_unique<ProjectedGradient>(options, across);
+    case Algorithm::als: return std::make_unique<ProjectedLeastSquares>(options);
+    case Algorithm::adam: return std::make_unique<Adam>(options);
+  }
+  throw Error("unknown update rule", true);
+}
+
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options,
+                                      const Communicator* across) {
+  return make_rule(parse_algorithm(name), options, across);
 }
 
 }  // namespace nmfx::nmf

@@ -291,6 +291,32 @@ class Iteration {
 
 }  // namespace
 
+dist::Factor partial_product(const Model& model, int d) {
+  dist::Factor a = model.w[0];
+  for (int i = 1; i < d; ++i) {
+    const dist::Factor& w = model.w[std::size_t(i)];
+    dist::Factor next(w.k, a.map);
+    if (a.local_count() > 0)
+      la::gemm(la::Op::none, la::Op::none, w.k, a.local_count(), w.local_count(), 1.0,
+               w.local.data(), w.k, a.local.data(), a.k, 0.0, next.local.data(), w.k);
+    a = std::move(next);
+  }
+  return a;
+}
+
+const char* stop_reason_name(StopReason reason) {
+  switch (reason) {
+    case StopReason::none: return "none";
+    case StopReason::max_iter: return "max_iter";
+    case StopReason::tol: return "tol";
+    case StopReason::time_limit: return "time_limit";
+    case StopReason::plateau: return "plateau";
+    case StopReason::interrupted: return "interrupted";
+    case StopReason::checkpoint: return "checkpoint";
+  }
+  return "";
+}
+
 SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
                   const Rules& rules, const Phase& phase, const StopCriteria& stop,
                   const Observer& observer, const std::vector<Record>& resumed) {
@@ -301,44 +327,46 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
 
   // The observer's verdict, agreed across ranks: the reason of the lowest
   // rank that has one.
-  auto observe = [&]() -> std::string {
-    std::string reason = observer ? observer({result.history.back(), result.history, model}) : "";
+  auto observe = [&]() -> StopReason {
+    const StopReason reason = observer ? observer({result.history.back(), result.history, model})
+                                       : StopReason::none;
     const int size = grid.size();
-    int first = reason.empty() ? size : grid.rank();
+    int first = reason == StopReason::none ? size : grid.rank();
     MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, grid.comm());
-    if (first == size) return "";
-    broadcast(grid.comm(), reason, first);
-    return reason;
+    if (first == size) return StopReason::none;
+    int agreed = int(reason);
+    MPI_Bcast(&agreed, 1, MPI_INT, first, grid.comm());
+    return StopReason(agreed);
   };
 
   // The tolerance and time tests on the last record: after every iteration,
   // and once on a resumed history (a checkpoint taken at the iteration where
   // they stop must stop there too).
-  auto stop_test = [&]() -> std::string {
+  auto stop_test = [&]() -> StopReason {
     const auto& h = result.history;
-    if (h.size() < 2) return "";
+    if (h.size() < 2) return StopReason::none;
     const Record& now = h.back();
     const Record& before = h[h.size() - 2];
     if (stop.tolerance > 0 && before.iteration >= stop.compare_from && before.rel_error > 0 &&
         (before.rel_error - now.rel_error) / before.rel_error < stop.tolerance)
-      return "tol";
+      return StopReason::tol;
     if (stop.time_limit > 0 && now.seconds >= stop.time_limit && now.iteration < stop.max_iterations)
-      return "time_limit";
-    return "";
+      return StopReason::time_limit;
+    return StopReason::none;
   };
 
   iteration.prepare();
-  result.stop_reason = "max_iter";
+  result.stop_reason = StopReason::max_iter;
   if (resumed.empty()) {
     result.history.push_back(iteration.measure(0, MPI_Wtime() - start));
-    if (const std::string reason = observe(); !reason.empty()) {
+    if (const StopReason reason = observe(); reason != StopReason::none) {
       result.stop_reason = reason;
       return result;
     }
   } else {
     result.history = resumed;
     result.iterations = resumed.back().iteration;
-    if (const std::string reason = stop_test(); !reason.empty()) {
+    if (const StopReason reason = stop_test(); reason != StopReason::none) {
       result.stop_reason = reason;
       return result;
     }
@@ -349,11 +377,11 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     iteration.step(rules);
     result.history.push_back(iteration.measure(it, MPI_Wtime() - start));
     result.iterations = it;
-    if (const std::string reason = observe(); !reason.empty()) {
+    if (const StopReason reason = observe(); reason != StopReason::none) {
       result.stop_reason = reason;
       break;
     }
-    if (const std::string reason = stop_test(); !reason.empty()) {
+    if (const StopReason reason = stop_test(); reason != StopReason::none) {
       result.stop_reason = reason;
       break;
     }

@@ -11,6 +11,7 @@
 #include "nmfx/la/decompositions.hpp"
 #include "nmfx/la/products.hpp"
 #include "nmfx/nmf/rules.hpp"
+#include "nmfx/runner/run_file.hpp"
 
 namespace nmfx::runner {
 namespace {
@@ -60,18 +61,13 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   const ProcessGrid grid(comm, choose_grid(world_size(comm), long(x_dims[0]), long(x_dims[1])));
   const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_nonnegative_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
-  const dist::Factor h = io::read_factor(run, "/H", k, x.cols, io::FactorLayout::component_major);
-  collectively(grid.comm(), [&] {
-    for (double v : h.local)
-      if (!(v >= 0) || !std::isfinite(v))
-        throw Error("/H in '" + c.run_path + "' is not finite and non-negative");
-  });
+  const dist::Factor h = run_file::read_dictionary(run, k, x.cols);
   // One exact NNLS per sample with the shared Gram matrix H H^T.
   std::vector<double> gram(std::size_t(k) * k);
   la::gram(grid.row_comm(), h, gram.data());
   dist::Factor cross(k, x.rows), w(k, x.rows);
   la::xht(grid, x, h, cross);
-  nmf::make_rule("anls")->update(w, cross, gram.data(), nullptr);
+  nmf::make_rule(nmf::Algorithm::anls)->update(w, cross, gram.data(), nullptr);
   std::vector<double> gram_w(gram.size());
   la::gram(grid.col_comm(), w, gram_w.data());
   double model2 = 0;
@@ -81,6 +77,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
       x2 > 0 ? std::max(0.0, x2 - 2 * la::dot(grid.col_comm(), cross, w) + model2) / x2 : 0.0;
 
   io::File out = io::File::create(comm, output.temporary_path());
+  run_file::write_header(out, "codes");
   io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
   out.write_attribute("run", c.run_path);
   out.write_attribute("data", c.data_path);
@@ -109,11 +106,12 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   dist::DistMatrix x_hat(grid, m, n, dist::default_block, dist::default_block);
   const dist::Factor w = io::read_factor(codes, "/W", k, x_hat.rows, io::FactorLayout::index_major);
-  const dist::Factor h = io::read_factor(run, "/H", k, x_hat.cols, io::FactorLayout::component_major);
+  const dist::Factor h = run_file::read_dictionary(run, k, x_hat.cols);
   if (x_hat.local_rows() > 0 && x_hat.local_cols() > 0)
     la::gemm(la::Op::transpose, la::Op::none, x_hat.local_rows(), x_hat.local_cols(), k, 1.0,
              w.local.data(), k, h.local.data(), k, 0.0, x_hat.local.data(), x_hat.leading_dim());
   io::File out = io::File::create(comm, output.temporary_path());
+  run_file::write_header(out, "reconstruction");
   io::write_matrix(out, "/X_hat", x_hat);
   out.write_attribute("codes", c.codes_path);
   out.write_attribute("run", c.run_path);
@@ -168,6 +166,7 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
   const double svd_rel_error = tail_fraction(sigma, c.rank, x2);
 
   io::File out = io::File::create(comm, output.temporary_path());
+  run_file::write_header(out, "pca");
   io::write_factor(out, "/components", pca.v, grid.my_row() == 0, io::FactorLayout::component_major);
   io::write_factor(out, "/scores", pca.u, grid.my_col() == 0, io::FactorLayout::index_major);
   out.write_replicated("/mean", {hsize_t(n)}, mean.data());

@@ -144,7 +144,7 @@ Tally collect(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points)
       ++counts[int(states.back().status)];
     }
     const fs::path folder(plan.output_dir);
-    write_text_atomically((folder / "summary.csv").string(), summary_csv(plan, points, states));
+    io::write_text_atomically((folder / "summary.csv").string(), summary_csv(plan, points, states));
     write_summary_h5((folder / "summary.h5").string(), plan, points, states);
   });
   MPI_Bcast(counts, 4, MPI_LONG, 0, comm);

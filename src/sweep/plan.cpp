@@ -20,77 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 using runner::FitConfig;
 
-enum class Kind { integer, number, text, flag, integers };
+using settings::Setting;
+using Kind = settings::Type;
 
-/// A key of the sweep file: its type and how it sets a FitConfig. `apply`
-/// may throw Error for values out of range.
-struct Setting {
-  const char* key;
-  Kind kind;
-  void (*apply)(FitConfig&, const Value&);
-};
-
-long integer(const Value& v) { return std::get<long>(v); }
-double number(const Value& v) { return std::holds_alternative<long>(v) ? double(std::get<long>(v)) : std::get<double>(v); }
-const std::string& text(const Value& v) { return std::get<std::string>(v); }
-
-int small_integer(long i) {
-  if (i < INT_MIN || i > INT_MAX) throw Error("value " + std::to_string(i) + " is out of range");
-  return int(i);
-}
-
-/// The canonical order: what changes the data and model first, the seed last
-/// (so consecutive points of a seed list are repetitions of one setting).
-const Setting settings[] = {
-    {"data", Kind::text,
-     [](FitConfig& c, const Value& v) { c.data_path = fs::absolute(text(v)).lexically_normal().string(); }},
-    {"dataset", Kind::text, [](FitConfig& c, const Value& v) { c.dataset = text(v); }},
-    {"model", Kind::text, [](FitConfig& c, const Value& v) { c.model = text(v); }},
-    {"ranks", Kind::integers,
-     [](FitConfig& c, const Value& v) {
-       c.ranks.clear();
-       for (long r : std::get<std::vector<long>>(v)) c.ranks.push_back(small_integer(r));
-     }},
-    {"rank", Kind::integer, [](FitConfig& c, const Value& v) { c.rank = small_integer(integer(v)); }},
-    {"deep-loss", Kind::text, [](FitConfig& c, const Value& v) { c.deep_loss = text(v); }},
-    {"pretrain", Kind::integer, [](FitConfig& c, const Value& v) { c.pretrain_iterations = integer(v); }},
-    {"algo", Kind::text, [](FitConfig& c, const Value& v) { c.algorithm = text(v); }},
-    {"init", Kind::text, [](FitConfig& c, const Value& v) { c.init = text(v); }},
-    {"l1-w", Kind::number, [](FitConfig& c, const Value& v) { c.rule_w.l1 = number(v); }},
-    {"l2-w", Kind::number, [](FitConfig& c, const Value& v) { c.rule_w.l2 = number(v); }},
-    {"l1-h", Kind::number, [](FitConfig& c, const Value& v) { c.rule_h.l1 = number(v); }},
-    {"l2-h", Kind::number, [](FitConfig& c, const Value& v) { c.rule_h.l2 = number(v); }},
-    {"sparsity-w", Kind::number, [](FitConfig& c, const Value& v) { c.rule_w.sparsity = number(v); }},
-    {"sparsity-h", Kind::number, [](FitConfig& c, const Value& v) { c.rule_h.sparsity = number(v); }},
-    {"step", Kind::number, [](FitConfig& c, const Value& v) { c.rule_w.step = c.rule_h.step = number(v); }},
-    {"lr", Kind::number,
-     [](FitConfig& c, const Value& v) { c.rule_w.learning_rate = c.rule_h.learning_rate = number(v); }},
-    {"beta1", Kind::number, [](FitConfig& c, const Value& v) { c.rule_w.beta1 = c.rule_h.beta1 = number(v); }},
-    {"beta2", Kind::number, [](FitConfig& c, const Value& v) { c.rule_w.beta2 = c.rule_h.beta2 = number(v); }},
-    {"max-iter", Kind::integer, [](FitConfig& c, const Value& v) { c.max_iterations = integer(v); }},
-    {"tol", Kind::number, [](FitConfig& c, const Value& v) { c.tolerance = number(v); }},
-    {"time-limit", Kind::number, [](FitConfig& c, const Value& v) { c.time_limit = number(v); }},
-    {"metrics-every", Kind::integer, [](FitConfig& c, const Value& v) { c.metrics_every = integer(v); }},
-    {"early-stop", Kind::text, [](FitConfig& c, const Value& v) { c.early_stop = text(v); }},
-    {"plateau-window", Kind::integer, [](FitConfig& c, const Value& v) { c.plateau_window = small_integer(integer(v)); }},
-    {"plateau-tol", Kind::number, [](FitConfig& c, const Value& v) { c.plateau_tolerance = number(v); }},
-    {"no-reference", Kind::flag, [](FitConfig& c, const Value& v) { c.reference = !std::get<bool>(v); }},
-    {"grid", Kind::text, [](FitConfig& c, const Value& v) { c.grid = text(v); }},
-    {"block", Kind::integer, [](FitConfig& c, const Value& v) { c.block = small_integer(integer(v)); }},
-    {"progress", Kind::integer, [](FitConfig& c, const Value& v) { c.progress_every = integer(v); }},
-    {"checkpoint-every", Kind::integer, [](FitConfig& c, const Value& v) { c.checkpoint_every = integer(v); }},
-    {"seed", Kind::integer,
-     [](FitConfig& c, const Value& v) {
-       if (integer(v) < 0) throw Error("a seed must be >= 0");
-       c.seed = std::uint64_t(integer(v));
-     }},
-};
-
-const Setting* find_setting(const std::string& key) {
-  for (const Setting& s : settings)
-    if (key == s.key) return &s;
-  return nullptr;
-}
+// The keys are the registry's fit settings (settings::fit_settings()), in
+// its order; `output` (the folder of the run files) is the one other key.
 
 const char* kind_name(Kind kind) {
   switch (kind) {
@@ -158,9 +92,16 @@ bool is_swept(const toml::node& node, Kind kind) {
   return !list->empty() && list->get(0)->is_array();
 }
 
+/// Sets a value; a file setting's as an absolute path (the points may run
+/// from another folder).
+void set(const Setting& setting, FitConfig& config, const Value& value) {
+  if (!setting.file) return setting.set(config, value);
+  setting.set(config, fs::absolute(std::get<std::string>(value)).lexically_normal().string());
+}
+
 /// A value as a piece of a file name: letters, digits, '.', '+' and '-'.
 std::string name_piece(const std::string& key, const Value& value) {
-  std::string piece = key == "data" ? fs::path(text(value)).stem().string() : to_text(value);
+  std::string piece = key == "data" ? fs::path(std::get<std::string>(value)).stem().string() : to_text(value);
   for (char& c : piece)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '+' && c != '-') c = '-';
   return key + "-" + piece;
@@ -168,24 +109,12 @@ std::string name_piece(const std::string& key, const Value& value) {
 
 }  // namespace
 
-std::string to_text(const Value& value) {
-  if (auto i = std::get_if<long>(&value)) return std::to_string(*i);
-  if (auto d = std::get_if<double>(&value)) {
-    char buffer[64];
-    const auto r = std::to_chars(buffer, buffer + sizeof buffer, *d);
-    return std::string(buffer, r.ptr);
-  }
-  if (auto s = std::get_if<std::string>(&value)) return *s;
-  if (auto b = std::get_if<bool>(&value)) return *b ? "true" : "false";
-  std::string out;
-  for (long r : std::get<std::vector<long>>(value)) out += (out.empty() ? "" : "-") + std::to_string(r);
-  return out;
-}
+std::string to_text(const Value& value) { return settings::to_text(value, "-"); }
 
 const std::vector<std::string>& setting_keys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k;
-    for (const Setting& s : settings) k.push_back(s.key);
+    for (const Setting& s : settings::fit_settings()) k.push_back(s.name);
     return k;
   }();
   return keys;
@@ -211,13 +140,13 @@ Plan parse_plan(const std::string& text, const std::string& source, const Overri
       plan.output_dir = *node.value_exact<std::string>();
       continue;
     }
-    const Setting* setting = find_setting(name);
+    const Setting* setting = settings::find_setting(name);
     if (!setting) {
       std::string known = "output";
-      for (const Setting& s : settings) known += std::string(", ") + s.key;
+      for (const Setting& s : settings::fit_settings()) known += ", " + s.name;
       throw Error(where(source, node) + "unknown key '" + name + "' (known: " + known + ")");
     }
-    given[std::size_t(setting - settings)] = {name, &node};
+    given[std::size_t(setting - settings::fit_settings().data())] = {name, &node};
   }
   if (!overrides.data.empty()) given.erase(0);  // settings[0] is "data"
   if (!overrides.output.empty()) plan.output_dir = overrides.output;
@@ -225,24 +154,24 @@ Plan parse_plan(const std::string& text, const std::string& source, const Overri
   FitConfig scratch;
   for (const auto& [position, entry] : given) {
     const auto& [key, node] = entry;
-    const Setting& setting = settings[position];
+    const Setting& setting = settings::fit_settings()[position];
     std::vector<Value> values;
-    if (is_swept(*node, setting.kind)) {
+    if (is_swept(*node, setting.type)) {
       const toml::array& list = *node->as_array();
       if (list.empty())
         throw Error(where(source, *node) + "'" + key + "' is an empty list: give at least one value");
-      for (const toml::node& element : list) values.push_back(read_value(element, setting.kind, key, source));
+      for (const toml::node& element : list) values.push_back(read_value(element, setting.type, key, source));
     } else {
-      values.push_back(read_value(*node, setting.kind, key, source));
+      values.push_back(read_value(*node, setting.type, key, source));
     }
     for (const Value& v : values) {  // every value is checked now, not when its point runs
       try {
-        setting.apply(scratch, v);
+        set(setting, scratch, v);
       } catch (const Error& e) {
         throw Error(where(source, *node) + "'" + key + "': " + e.what());
       }
     }
-    if (is_swept(*node, setting.kind))
+    if (is_swept(*node, setting.type))
       plan.axes.push_back({key, std::move(values)});
     else
       plan.fixed.emplace_back(key, values.front());
@@ -258,7 +187,7 @@ Plan parse_plan(const std::string& text, const std::string& source, const Overri
   if (plan.output_dir.empty()) throw Error(source + ": no 'output' (the folder for the run files; or give -o)");
   if (!sets("rank") && !sets("ranks")) throw Error(source + ": no 'rank' (or 'ranks' for Deep NMF)");
 
-  for (const auto& [key, value] : plan.fixed) find_setting(key)->apply(plan.base, value);
+  for (const auto& [key, value] : plan.fixed) set(*settings::find_setting(key), plan.base, value);
   return plan;
 }
 
@@ -296,7 +225,7 @@ Point point_at(const Plan& plan, long index) {
   for (std::size_t a = 0; a < plan.axes.size(); ++a) {
     const Axis& axis = plan.axes[a];
     const Value& value = axis.values[digit[a]];
-    find_setting(axis.key)->apply(p.config, value);
+    set(*settings::find_setting(axis.key), p.config, value);
     p.values.push_back(to_text(value));
     p.name += (p.name.empty() ? "" : "_") + name_piece(axis.key, value);
   }

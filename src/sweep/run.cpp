@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +9,7 @@
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
+#include "nmfx/core/signals.hpp"
 #include "nmfx/runner/fit.hpp"
 #include "nmfx/sweep/collect.hpp"
 #include "nmfx/sweep/queue.hpp"
@@ -19,36 +19,6 @@ namespace nmfx::sweep {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// Set by SIGTERM / SIGUSR1 between fits: start no new point.
-volatile std::sig_atomic_t stop_signal = 0;
-extern "C" void on_stop(int signal) { stop_signal = signal; }
-
-/// Catches SIGTERM and SIGUSR1 for the sweep's lifetime. During a fit
-/// run_fit's own handlers take over (checkpoint, then stop) and put these
-/// back when it returns; reinstall() also covers a fit that threw.
-class StopSignals {
- public:
-  StopSignals() {
-    stop_signal = 0;
-    previous_term_ = std::signal(SIGTERM, on_stop);
-    previous_usr1_ = std::signal(SIGUSR1, on_stop);
-  }
-  ~StopSignals() {
-    std::signal(SIGTERM, previous_term_);
-    std::signal(SIGUSR1, previous_usr1_);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  void reinstall() {
-    std::signal(SIGTERM, on_stop);
-    std::signal(SIGUSR1, on_stop);
-  }
-
- private:
-  void (*previous_term_)(int) = SIG_DFL;
-  void (*previous_usr1_)(int) = SIG_DFL;
-};
 
 int rank_of(MPI_Comm comm) {
   int r = 0;
@@ -91,7 +61,7 @@ struct Attempt {
 
 /// Runs one point on `group` (collective over it). A failure is recorded in
 /// NAME.error and returned, not thrown, so the other groups go on.
-Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose, StopSignals& signals) {
+Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose) {
   const bool leader = rank_of(group) == 0;
   if (leader) clear_failure(point);
   runner::FitConfig config = point.config;
@@ -101,7 +71,7 @@ Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose, S
   const double start = MPI_Wtime();
   try {
     a.summary = runner::run_fit(group, config, verbose);
-    a.outcome = a.summary.stop_reason == "interrupted" ? Outcome::interrupted : Outcome::done;
+    a.outcome = a.summary.stop_reason == nmf::StopReason::interrupted ? Outcome::interrupted : Outcome::done;
   } catch (const Error& e) {
     if (!e.collective()) throw;  // only some ranks know: main aborts the job
     a.outcome = Outcome::failed;
@@ -109,7 +79,6 @@ Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose, S
     if (leader && !record_failure(point, a.message))
       a.message += " (and '" + failure_path(point) + "' could not be written)";
   }
-  signals.reinstall();
   a.seconds = MPI_Wtime() - start;
   return a;
 }
@@ -120,7 +89,7 @@ void report(const Point& point, long total, const Attempt& a, const std::string&
   switch (a.outcome) {
     case Outcome::done:
       std::printf("done%s, %ld iterations (%s), rel_error %.6e, %.2f s\n", a.resumed ? " (resumed)" : "",
-                  a.summary.iterations, a.summary.stop_reason.c_str(), a.summary.rel_error, a.seconds);
+                  a.summary.iterations, nmf::stop_reason_name(a.summary.stop_reason), a.summary.rel_error, a.seconds);
       break;
     case Outcome::interrupted:
       std::printf("interrupted at iteration %ld; checkpoint written\n", a.summary.iterations);
@@ -135,7 +104,7 @@ void report(const Point& point, long total, const Attempt& a, const std::string&
 /// All points under one mpirun: groups of `group_size` ranks take points
 /// from a shared queue until none is left (or a signal came).
 int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, int group_size, bool quiet,
-               StopSignals& signals) {
+               const StopSignals& signals) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   const int rank = rank_of(comm);
@@ -187,14 +156,14 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   {
     WorkQueue queue(comm);
     for (;;) {
-      int stop = stop_signal != 0 ? 1 : 0;  // the group agrees before it takes a point
+      int stop = signals.received() ? 1 : 0;  // the group agrees before it takes a point
       MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, group.get());
       long slot = -1;
       if (!stop && leader) slot = queue.next();
       MPI_Bcast(&slot, 1, MPI_LONG, 0, group.get());
       if (stop || slot >= long(todo.size())) break;
       const Point& point = points[std::size_t(todo[std::size_t(slot)])];
-      const Attempt a = attempt(group.get(), point, resume[std::size_t(slot)] != 0, false, signals);
+      const Attempt a = attempt(group.get(), point, resume[std::size_t(slot)] != 0, false);
       if (leader) {
         ++counts[int(a.outcome)];
         if (!quiet) report(point, total, a, who);
@@ -240,7 +209,7 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
 
 /// Exactly one point, on every rank of `comm` (one SLURM array task).
 int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, long task, bool quiet,
-             StopSignals& signals) {
+             const StopSignals& signals) {
   const long total = long(points.size());
   if (task >= total)
     throw Error("--task " + std::to_string(task) + " is out of range: '" + plan.source + "' has " +
@@ -266,7 +235,7 @@ int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, 
     return 0;
   }
   if (facts[1]) throw Error(label + ": " + state.message, true);
-  int stop = stop_signal != 0 ? 1 : 0;  // signalled while the files were read
+  int stop = signals.received() ? 1 : 0;  // signalled while the files were read
   MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, comm);
   if (stop) {
     if (root && !quiet) std::printf("nmfx sweep: %s: stopped by a signal before it started\n", label.c_str());
@@ -276,7 +245,7 @@ int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, 
     std::printf("nmfx sweep: %s%s\n", label.c_str(), facts[2] ? " (resuming from its checkpoint)" : "");
     std::fflush(stdout);
   }
-  const Attempt a = attempt(comm, point, facts[2] != 0, root && !quiet, signals);
+  const Attempt a = attempt(comm, point, facts[2] != 0, root && !quiet);
   if (a.outcome == Outcome::failed) throw Error(label + " failed: " + a.message, true);
   if (a.outcome == Outcome::interrupted) return runner::interrupted_exit_code;
   return 0;

@@ -156,7 +156,7 @@ TEST_CASE("fit records metrics and stops at an effective-rank plateau", "[metric
   config.plateau_window = 4;
   config.plateau_tolerance = 0.005;
   const runner::FitSummary s = runner::run_fit(MPI_COMM_WORLD, config, false);
-  CHECK(s.stop_reason == "plateau");
+  CHECK(s.stop_reason == nmf::StopReason::plateau);
   REQUIRE(s.plateaus.size() == 1);
   CHECK(s.iterations == s.plateaus[0] + 4 * 5);
   CHECK(s.svd_rel_error > 0);

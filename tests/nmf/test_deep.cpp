@@ -236,14 +236,14 @@ TEST_CASE("a solve resumed at its stopping iteration stops there too", "[deep]")
   Problem whole(MPI_COMM_WORLD, choose_grid(test::world_size(), rows, cols));
   const auto full = nmf::solve(whole.grid, whole.x, whole.norm2, whole.model, rules_for(owned), phase,
                                {100000, 1e-3, 0});
-  REQUIRE(full.stop_reason == "tol");
+  REQUIRE(full.stop_reason == nmf::StopReason::tol);
   const long t = full.iterations;
   Problem part(MPI_COMM_WORLD, choose_grid(test::world_size(), rows, cols));
   const auto first = nmf::solve(part.grid, part.x, part.norm2, part.model, rules_for(owned), phase,
                                 {t, 0, 0});
   const auto resumed = nmf::solve(part.grid, part.x, part.norm2, part.model, rules_for(owned), phase,
                                   {100000, 1e-3, 0}, {}, first.history);
-  CHECK(resumed.stop_reason == "tol");
+  CHECK(resumed.stop_reason == nmf::StopReason::tol);
   CHECK(resumed.iterations == t);
   CHECK(part.model.h.back().local == whole.model.h.back().local);
 }

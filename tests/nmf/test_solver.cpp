@@ -184,10 +184,10 @@ TEST_CASE("stop criteria: tolerance and time limit agree on every rank", "[nmf]"
   dist::Factor w(3, x.rows), h(3, x.cols);
   nmf::random_init(5, 0.5, w, h);
   const auto by_tol = nmf::solve(grid, x, norm2, w, h, *rule, *rule, {100000, 1e-3, 0});
-  CHECK(by_tol.stop_reason == "tol");
+  CHECK(by_tol.stop_reason == nmf::StopReason::tol);
   CHECK(by_tol.iterations < 100000);
   const auto by_time = nmf::solve(grid, x, norm2, w, h, *rule, *rule, {100000000, 0, 0.2});
-  CHECK(by_time.stop_reason == "time_limit");
+  CHECK(by_time.stop_reason == nmf::StopReason::time_limit);
   CHECK(by_time.history.back().seconds >= 0.2);
   long mine = by_time.iterations, most = 0;
   MPI_Allreduce(&mine, &most, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);

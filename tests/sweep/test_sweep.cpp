@@ -116,7 +116,7 @@ TEST_CASE("bad sweep files: one line naming the file, line and key", "[sweep]") 
       {head + "rank = 3\nno-reference = 1\n", "'no-reference' must be true or false"},
       {head + "ranks = [[3, 2], []]\n", "'ranks' is an empty list"},
       {head + "ranks = 4\n", "'ranks' must be a list of integers"},
-      {head + "rank = 3\nseed = -1\n", "grid.toml:4: 'seed': a seed must be >= 0"},
+      {head + "rank = 3\nseed = -1\n", "grid.toml:4: 'seed': must be >= 0 (got -1)"},
       {head + "rank = 3\nblock = 99999999999\n", "'block': value 99999999999 is out of range"},
       {head + "rank = [3, 3]\n", "points 0 and 1 would both write 'rank-3.h5'"},
       {head + "rank = 3\n[metrics]\nevery = 5\n", "unknown key 'metrics'"},

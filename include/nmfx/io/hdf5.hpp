@@ -69,6 +69,8 @@ class File {
   void write_attribute(const std::string& name, long value, const std::string& object = "/");
   std::string read_string_attribute(const std::string& name, const std::string& object = "/") const;
   double read_number_attribute(const std::string& name, const std::string& object = "/") const;
+  /// An integer attribute exactly (Error when it is not an integer).
+  long read_integer_attribute(const std::string& name, const std::string& object = "/") const;
   bool has_attribute(const std::string& name, const std::string& object = "/") const;
   /// Names of the attributes of `object`, in name order (local, not collective).
   std::vector<std::string> attribute_names(const std::string& object = "/") const;

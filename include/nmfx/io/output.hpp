@@ -30,4 +30,8 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+/// Local: writes `text` to `path` through an AtomicOutput on this rank
+/// alone; Error when it cannot be written.
+void write_text_atomically(const std::string& path, const std::string& text);
+
 }  // namespace nmfx::io

@@ -17,14 +17,17 @@ void random_init(std::uint64_t seed, double x_mean, dist::Factor& w, dist::Facto
 /// stay at 0 under mu; the other rules move them.
 void eye_init(dist::Factor& w, dist::Factor& h);
 
+/// How NNDSVD fills the zeros it leaves: keeps them (nndsvd), with mean(X)
+/// (nndsvda), or with uniform random values in [0, mean(X)/100) (nndsvdar).
+enum class NndsvdFill { zeros, mean, random };
+
 /// NNDSVD (Boutsidis & Gallopoulos 2008) from X's leading k singular triplets
-/// (`svd`, with vectors): each triplet's dominant non-negative part. Variant
-/// "nndsvd" keeps the zeros, "nndsvda" fills them with mean(X), "nndsvdar"
-/// with uniform random values in [0, mean(X)/100). Collective: component
+/// (`svd`, with vectors): each triplet's dominant non-negative part, its
+/// zeros filled as `fill` says. Collective: component
 /// norms are sums over `across_u` (the ranks holding u's other indices; the
 /// grid's column communicator for X) and `across_v` (its row communicator).
 void nndsvd_init(const Communicator& across_u, const Communicator& across_v, const la::Svd& svd,
-                 const std::string& variant, double x_mean, std::uint64_t seed, dist::Factor& w,
+                 NndsvdFill fill, double x_mean, std::uint64_t seed, dist::Factor& w,
                  dist::Factor& h);
 
 }  // namespace nmfx::nmf

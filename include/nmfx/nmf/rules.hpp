@@ -46,7 +46,15 @@ class UpdateRule {
   virtual RuleState* state() { return nullptr; }
 };
 
-/// The rule named by --algo with the given options; Error for an unknown name.
+/// The update rules (--algo).
+enum class Algorithm { mu, hals, anls, pgd, als, adam };
+
+/// The rule called `name` (Error naming the choices when there is none).
+Algorithm parse_algorithm(const std::string& name);
+/// The rule's name ("mu", "hals", ...).
+const char* algorithm_name(Algorithm algorithm);
+
+/// The rule `algorithm` with the given options.
 ///  - mu:   Lee & Seung's multiplicative update F <- F .* C ./ (G F + l1 + l2 F);
 ///          entries whose denominator is 0 (dead components) stay unchanged.
 ///  - hals: exact coordinate minimization one component at a time (Cichocki;
@@ -60,11 +68,14 @@ class UpdateRule {
 /// Every rule honours l1 and l2. With options.sparsity >= 0 (pgd only) every
 /// step ends with Hoyer's projection of each component onto that sparseness;
 /// the components are spread over `across` (needed then, see sparseness.hpp).
+std::unique_ptr<UpdateRule> make_rule(Algorithm algorithm, const RuleOptions& options = {},
+                                      const Communicator* across = nullptr);
+/// The same for the rule called `name` (tests and tools).
 std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options = {},
                                       const Communicator* across = nullptr);
 
-/// Error unless `name` is a rule and `options` suit it.
-void check_rule(const std::string& name, const RuleOptions& options);
+/// Error unless `options` suit `algorithm`.
+void check_rule(Algorithm algorithm, const RuleOptions& options);
 
 /// The names make_rule accepts.
 const std::vector<std::string>& rule_names();

@@ -27,6 +27,9 @@ struct Model {
   int depth() const { return int(w.size()); }
 };
 
+/// A_d = W1 ... Wd over X's rows (A_1 = W1). Local.
+dist::Factor partial_product(const Model& model, int d);
+
 /// The rule of every block: w[i] updates model.w[i], h[i] model.h[i].
 struct Rules {
   std::vector<UpdateRule*> w, h;
@@ -70,9 +73,15 @@ struct Record {
   std::vector<double> layer_rel_error;
 };
 
+/// Why a solve (or a fit) stopped; `none` while it goes on.
+enum class StopReason { none, max_iter, tol, time_limit, plateau, interrupted, checkpoint };
+
+/// The name run files record ("max_iter", "tol", ...).
+const char* stop_reason_name(StopReason reason);
+
 struct SolveResult {
   std::vector<Record> history;
-  std::string stop_reason;  // "max_iter", "tol", "time_limit", or an observer's
+  StopReason stop_reason = StopReason::none;  // max_iter, tol, time_limit, or an observer's
   long iterations = 0;
 };
 
@@ -84,9 +93,9 @@ struct IterationView {
 };
 
 /// Called collectively on every rank after every iteration. It may run
-/// collective work (metrics); a non-empty return (e.g. "plateau") on any
-/// rank stops the solve on every rank, with that stop reason.
-using Observer = std::function<std::string(const IterationView&)>;
+/// collective work (metrics); a reason other than `none` (e.g. plateau) on
+/// any rank stops the solve on every rank, with that stop reason.
+using Observer = std::function<StopReason(const IterationView&)>;
 
 /// Runs `phase` on `x` (block-cyclic on `grid`, squared Frobenius norm
 /// `x_norm2`) from the current `model`. Collective; every rank stops at the

@@ -12,9 +12,7 @@
 
 namespace nmfx::sweep {
 
-/// One value of a setting: an integer, a number, a text, a flag, or a list
-/// of integers (`ranks`).
-using Value = std::variant<long, double, std::string, bool, std::vector<long>>;
+using settings::Value;
 
 /// A value as text: integers in decimal, numbers in their shortest exact
 /// form, lists joined by '-'.

@@ -3,9 +3,9 @@
 // re-run and the summary work across jobs: NAME.h5 (finished run, written
 // atomically by run_fit), NAME.h5.checkpoint (interrupted), NAME.error (the
 // last attempt failed). Everything here is local: call it on one rank.
-#include <limits>
 #include <string>
 
+#include "nmfx/runner/run_file.hpp"
 #include "nmfx/sweep/plan.hpp"
 
 namespace nmfx::sweep {
@@ -16,16 +16,7 @@ enum class Status { done, interrupted, failed, missing };
 const char* status_name(Status status);
 
 /// What a run file (or a checkpoint) records, for the summary.
-struct RunRecord {
-  static constexpr double none = std::numeric_limits<double>::quiet_NaN();
-  long iterations = -1;
-  std::string stop_reason;
-  double rel_error = none, rel_residual = none;
-  double svd_rel_error = none;   // the Eckart-Young bound (NaN: not computed)
-  double effective_rank = none;  // of W H at the last evaluation (NaN: no metrics)
-  long first_plateau = -1;       // onset iteration (-1: none)
-  double seconds = none, seconds_per_iteration = none;
-};
+using RunRecord = runner::run_file::Record;
 
 struct PointState {
   Status status = Status::missing;
@@ -47,9 +38,5 @@ std::string failure_path(const Point& point);
 bool record_failure(const Point& point, const std::string& message);
 /// Removes the failure record of an earlier attempt.
 void clear_failure(const Point& point);
-
-/// Writes `text` to `path` through a temporary file renamed into place;
-/// Error when the file cannot be written.
-void write_text_atomically(const std::string& path, const std::string& text);
 
 }  // namespace nmfx::sweep

@@ -1,0 +1,129 @@
+#pragma once
+// The schema of nmfx's result files, in one place: run files and checkpoints
+// (`nmfx fit`, sweep points), and the header every other output of nmfx
+// carries (codes, reconstructions, PCA). README's "Run files" section
+// documents it for users' h5py / MATLAB scripts and tools/nmfx-plot.
+//
+//   /                 attributes: schema_version, version, kind, command_line;
+//                     every recorded setting (settings::fit_settings());
+//                     the facts rank, grid, block, iterations, stop_reason
+//                     (and trained_depth for Deep NMF)
+//   /W, /H            the model (m x k and k x n)
+//   /layers/W1.., H1.. Deep NMF's factors
+//   /history/...      per iteration: iteration, seconds, rel_error,
+//                     rel_residual, rel_error_over_bound, layer_rel_error
+//   /metrics/...      per evaluation: spectra and their summaries
+//   /reference/...    sigma(X) and the Eckart-Young bound
+//   /state/...        checkpoints only: the rules' optimizer state
+//
+// This lives with the runner, not in io: the schema is made of the nmf and
+// metrics types (histories, evaluations, rule states) that io sits below.
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nmfx/io/hdf5.hpp"
+#include "nmfx/metrics/spectrum.hpp"
+#include "nmfx/nmf/solver.hpp"
+#include "nmfx/settings/fit_plan.hpp"
+
+namespace nmfx::runner::run_file {
+
+/// Version 2: settings recorded from the registry (every recorded setting,
+/// always), the layer ranks as "ranks" for every model, "kind".
+constexpr long schema_version = 2;
+
+/// Everything measured beside the factors.
+struct Measurements {
+  std::vector<double> sigma_x;  // empty when the reference was skipped
+  double svd_rel_error = -1;
+  std::vector<metrics::Evaluation> evaluations;  // the model (W1 ... Wd H_d)
+  /// Deep models: layers[i][e] evaluates W1 ... W_{i+1} and the code
+  /// H_{i+1} (i < L - 1; layer L is the model itself).
+  std::vector<std::vector<metrics::Evaluation>> layers;
+  std::vector<long> plateaus;
+};
+
+/// A training block as files see it: its name ("W", "H"; Deep NMF "W1" ..
+/// "HL"), its factor, its rule and whether this rank writes it (one copy of
+/// each index does).
+struct Block {
+  std::string name;
+  dist::Factor& factor;
+  nmf::UpdateRule& rule;
+  bool writer;
+};
+
+/// Where a checkpointed run stands: its stage, and the iteration that stage
+/// began at.
+struct Progress {
+  std::size_t stage = 0;
+  long stage_start = 0;
+};
+
+/// What a run file records.
+struct Contents {
+  const settings::FitPlan& plan;
+  const ProcessGrid& grid;
+  int block;  // the block-cyclic block size used
+  const std::vector<Block>& blocks;
+  const nmf::Model& model;
+  int trained_depth;  // the depth of /W and /H (layer-seq may stop early)
+  const std::vector<nmf::Record>& history;
+  long iterations;
+  nmf::StopReason stop_reason;
+  const Measurements& measured;
+};
+
+/// Collective: writes a run file (created anew at `path`).
+void write_run(const std::string& path, const Contents& contents);
+
+/// Collective: a run file plus what continues it exactly (the rules' state,
+/// the stage).
+void write_checkpoint(const std::string& path, const Contents& contents, const Progress& progress);
+
+/// Collective: restores the model's blocks, the rules' state, the
+/// measurements and the stage from the checkpoint at `path`, and returns
+/// its history. Error naming the file and the setting when the checkpoint
+/// was made with other settings that change the iterates, another grid or
+/// block, or is not a checkpoint.
+std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings::FitPlan& plan,
+                                         const ProcessGrid& grid, int block,
+                                         const std::vector<Block>& blocks, Measurements& measured,
+                                         Progress& progress);
+
+/// Which recorded settings a comparison covers.
+enum class Compare {
+  iterates,         // what a checkpoint must share with its resumed run
+  iterates_outcome  // also where it stops: what makes a finished run count
+};
+
+/// "" when the file records the same values as `config` for the settings
+/// `what` covers; else each difference as "--seed 1 (not 2)", comma-joined.
+/// Files are compared by identity (device and inode), not path text. Only
+/// settings the file records are compared (older files record fewer).
+std::string settings_mismatch(const io::File& run, const settings::FitConfig& config, Compare what);
+
+/// The summary numbers of a run file or checkpoint (for sweeps).
+struct Record {
+  static constexpr double none = std::numeric_limits<double>::quiet_NaN();
+  long iterations = -1;
+  std::string stop_reason;
+  double rel_error = none, rel_residual = none;
+  double svd_rel_error = none;   // the Eckart-Young bound (NaN: not computed)
+  double effective_rank = none;  // of W H at the last evaluation (NaN: no metrics)
+  long first_plateau = -1;       // onset iteration (-1: none)
+  double seconds = none, seconds_per_iteration = none;
+};
+/// Local (every rank reads the same): the summary of a run file.
+Record read_record(const io::File& run);
+
+/// The attributes every nmfx result file starts with: schema_version,
+/// version, kind ("run", "checkpoint", "codes", "reconstruction", "pca").
+void write_header(io::File& out, const std::string& kind);
+
+/// Collective: the dictionary /H (k x n) of a run file, its columns laid
+/// out by `cols`; Error naming the file unless it is finite and non-negative.
+dist::Factor read_dictionary(const io::File& run, int k, const dist::BlockCyclic1D& cols);
+
+}  // namespace nmfx::runner::run_file

@@ -1,0 +1,101 @@
+#include "nmfx/runner/observers.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace nmfx::runner {
+
+nmf::Observer compose(const std::vector<std::unique_ptr<FitObserver>>& list) {
+  return [&list](const nmf::IterationView& view) {
+    nmf::StopReason reason = nmf::StopReason::none;
+    for (const auto& o : list)
+      if (const nmf::StopReason r = o->observe(view); r != nmf::StopReason::none) reason = r;
+    return reason;
+  };
+}
+
+MetricsObserver::MetricsObserver(FitState& state)
+    : state_(state), detector_(state.plan.config.plateau_window, state.plan.config.plateau_tolerance) {}
+
+/// The metrics of the model as the stage sees it (depth d): W1 ... Wd H_d
+/// and, for deep models, every partial product W1 ... Wi with its code H_i
+/// (layers beyond d are not trained yet: zeros).
+void MetricsObserver::evaluate(const nmf::Model& model, long iteration) {
+  const int d = state_.depth();
+  run_file::Measurements& m = state_.measured;
+  for (std::size_t i = 0; i < m.layers.size(); ++i) {
+    metrics::Evaluation e;
+    e.iteration = iteration;
+    if (int(i) < d) e = metrics::evaluate(state_.grid, nmf::partial_product(model, int(i) + 1), model.h[i], iteration);
+    m.layers[i].push_back(e);
+  }
+  m.evaluations.push_back(
+      metrics::evaluate(state_.grid, nmf::partial_product(model, d), model.h[std::size_t(d - 1)], iteration));
+}
+
+nmf::StopReason MetricsObserver::observe(const nmf::IterationView& view) {
+  const long every = state_.plan.config.metrics_every;
+  const long iteration = view.record.iteration;
+  evaluated_ = every > 0 && iteration % every == 0;
+  flat_ = false;
+  if (!evaluated_) return nmf::StopReason::none;
+  evaluate(view.model, iteration);
+  if (state_.last_stage())
+    flat_ = detector_.add(iteration, state_.measured.evaluations.back().model.effective_rank);
+  return flat_ && state_.plan.early_stop == settings::EarlyStop::plateau ? nmf::StopReason::plateau
+                                                                         : nmf::StopReason::none;
+}
+
+bool MetricsObserver::replay(long last) {
+  if (!state_.last_stage()) return false;
+  const run_file::Progress& p = state_.progress;
+  bool stop = false;
+  for (const auto& e : state_.measured.evaluations)
+    if (p.stage == 0 || e.iteration > p.stage_start)
+      stop = detector_.add(e.iteration, e.model.effective_rank) &&
+             state_.plan.early_stop == settings::EarlyStop::plateau && e.iteration == last;
+  return stop;
+}
+
+void MetricsObserver::finish(const nmf::Model& model, long iteration) {
+  const auto& e = state_.measured.evaluations;
+  if (state_.plan.config.metrics_every > 0 && (e.empty() || e.back().iteration != iteration))
+    evaluate(model, iteration);
+  state_.measured.plateaus = detector_.onsets();
+}
+
+ProgressPrinter::ProgressPrinter(const FitState& state, const MetricsObserver& metrics, bool verbose)
+    : state_(state), metrics_(metrics), verbose_(verbose) {}
+
+nmf::StopReason ProgressPrinter::observe(const nmf::IterationView& view) {
+  const long every = state_.plan.config.progress_every;
+  const nmf::Record& r = view.record;
+  if (!verbose_ || every <= 0 || r.iteration % every != 0) return nmf::StopReason::none;
+  std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s", r.iteration, r.rel_error,
+              std::sqrt(r.rel_error), r.seconds);
+  if (metrics_.evaluated())
+    std::printf("  eff_rank %.3f%s", state_.measured.evaluations.back().model.effective_rank,
+                metrics_.flat() ? " (plateau)" : "");
+  if (!r.layer_rel_error.empty()) {
+    std::printf("  layers");
+    for (double e : r.layer_rel_error) std::printf(" %.4g", e);
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+  return nmf::StopReason::none;
+}
+
+Checkpointer::Checkpointer(const FitState& state, const StopSignals& signals, Write write)
+    : state_(state), signals_(signals), write_(std::move(write)) {}
+
+nmf::StopReason Checkpointer::observe(const nmf::IterationView& view) {
+  // A signal on any rank stops every rank at this iteration boundary.
+  int signalled = signals_.received() ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &signalled, 1, MPI_INT, MPI_MAX, state_.grid.comm());
+  const long every = state_.plan.config.checkpoint_every;
+  const long iteration = view.record.iteration;
+  if (signalled || (every > 0 && iteration > 0 && iteration % every == 0)) write_(view);
+  return signalled ? nmf::StopReason::interrupted : nmf::StopReason::none;
+}
+
+}  // namespace nmfx::runner
