@@ -216,7 +216,9 @@ std::vector<Setting> declare() {
                     [](FitConfig& c, const Value& v) { c.reference = !std::get<bool>(v); }}));
   // The grid and block a run used are recorded as facts ("grid", "block").
   s.push_back(make("grid", T::text, E::none, "", "process grid PRxPC (default: chosen from the shape)",
-                   field<std::string>(&FitConfig::grid, [](const std::string& v) { parse_grid(v); })));
+                   field<std::string>(&FitConfig::grid, [](const std::string& v) {
+                     if (!v.empty()) parse_grid(v);
+                   })));
   s.push_back(make("block", T::integer, E::none, "", "block-cyclic block size (default 64)",
                    field<int>(&FitConfig::block, [](const int& v) {
                      if (v < 1 || v > (1 << 20)) throw Error("must lie in [1, 1048576] (got " + std::to_string(v) + ")");

@@ -221,7 +221,24 @@ TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts 
     REQUIRE(fs::exists(out + ".checkpoint"));
     python("f = h5py.File('" + out + ".checkpoint', 'r')\n"
            "assert f['W'].shape == (800, 10) and f.attrs['stop_reason'] == 'checkpoint'\n");
-    const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
+    // A setting that changes the iterates must match the checkpoint's: the
+    // refusal names it, and the checkpoint stays as it was.
+    const auto before = fs::last_write_time(out + ".checkpoint");
+    for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+             {"--seed", "5"}, {"--l1-w", "0.5"}, {"--init", "nndsvd"}, {"--beta1", "0.8"}, {"--init-scale", "2"}}) {
+      const Outcome changed = nmfx(2, args + " " + flag + " " + value + " -o " + out + " --resume");
+      INFO(changed.output);
+      CHECK(changed.status != 0);
+      CHECK(changed.output.find("was made with " + flag + " ") != std::string::npos);
+      CHECK(changed.output.find("(not " + (flag == "--init" ? "'" + value + "'" : value) + ")") != std::string::npos);
+    }
+    CHECK(fs::last_write_time(out + ".checkpoint") == before);
+    // The data named by another path (relative here) is the same file.
+    const std::string relative = fs::relative(data).string();
+    REQUIRE(relative != data);
+    std::string same_data = args;
+    same_data.replace(same_data.find(data), data.size(), relative);
+    const Outcome resumed = nmfx(2, same_data + " -o " + out + " --resume");
     INFO(resumed.output);
     REQUIRE(resumed.status == 0);
     python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"

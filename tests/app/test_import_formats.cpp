@@ -269,7 +269,7 @@ for i in range(12):
   for (const char* s :
        {"factors: W 40 x 3, H 3 x 30 (hals)", "history: 20 iterations (stop: max_iter)",
         "metrics: 5 evaluations", "plateaus of the effective rank: at iteration",
-        "reference: best rank-k rel_error", "/metrics/spectrum", "@every", "5 x 3"})
+        "reference: best rank-k rel_error", "/metrics/spectrum", "metrics_every  5", "5 x 3"})
     CHECK(r.output.find(s) != std::string::npos);
   check_failure(2, "info " + in_folder("nothing.h5"), "does not exist", in_folder("untouched.h5"));
 

@@ -181,7 +181,7 @@ TEST_CASE("a failing point is recorded and the others go on; run files are never
   CHECK(mismatch.status == 1);
   CHECK(count_lines_with(mismatch.output, "nmfx: error") == 1);
   CHECK(mismatch.output.find("3 of 3 points failed; first point 0 (rank-3): the existing '" + out +
-                             "/rank-3.h5' was made with other settings: max_iter 20 (not 30)") != std::string::npos);
+                             "/rank-3.h5' was made with other settings: --max-iter 20 (not 30)") != std::string::npos);
   CHECK(mismatch.output.find("rank-2: failed: cannot use the existing run file") != std::string::npos);
   CHECK(read_all(out + "/rank-3.h5") == before3);
   CHECK(read_all(out + "/rank-4.h5") == before4);
