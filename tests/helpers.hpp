@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "nmfx/core/error.hpp"
 #include "nmfx/core/grid.hpp"
 #include "nmfx/core/random.hpp"
 #include "nmfx/dist/block_cyclic.hpp"
@@ -95,6 +96,17 @@ inline std::string temp_path(const std::string& name) {
   std::filesystem::create_directories(folder);
   MPI_Barrier(MPI_COMM_WORLD);
   return (folder / name).string();
+}
+
+/// The message of the Error `body` throws ("" when it throws none).
+template <class Body>
+std::string failure_of(Body&& body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace nmfx::test

@@ -19,7 +19,6 @@ Value to_value(long v) { return v; }
 Value to_value(int v) { return long(v); }
 Value to_value(std::uint64_t v) { return long(v); }
 Value to_value(double v) { return v; }
-Value to_value(bool v) { return v; }
 Value to_value(const std::string& v) { return v; }
 Value to_value(const std::vector<int>& v) { return std::vector<long>(v.begin(), v.end()); }
 
@@ -47,8 +46,6 @@ double from_value<double>(const Value& v) {
   if (!std::isfinite(d)) throw Error("must be a finite number (got " + to_text(v) + ")");
   return d;
 }
-template <>
-bool from_value<bool>(const Value& v) { return std::get<bool>(v); }
 template <>
 std::string from_value<std::string>(const Value& v) { return std::get<std::string>(v); }
 template <>

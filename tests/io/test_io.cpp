@@ -197,15 +197,6 @@ std::string raw(std::initializer_list<T> values, bool big_endian = false) {
   return out;
 }
 
-std::string failure_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("string datasets, contents and attributes as text", "[io]") {
@@ -265,11 +256,11 @@ TEST_CASE("NPY: dtypes, byte orders, C and Fortran order, bad files", "[io]") {
   CHECK(second == std::vector<double>{100, 101, 102, 110, 111, 112});
 
   write_file(bad, npy_bytes("<c16", false, "1, 1", std::string(16, '\0')));
-  CHECK(failure_of([&] { io::NpyFile x(bad); }).find("holds dtype '<c16'") != std::string::npos);
+  CHECK(test::failure_of([&] { io::NpyFile x(bad); }).find("holds dtype '<c16'") != std::string::npos);
   write_file(bad, npy_bytes("<f8", false, "3, 2", raw<double>({1, 2})));
-  CHECK(failure_of([&] { io::NpyFile x(bad); }).find("is truncated") != std::string::npos);
+  CHECK(test::failure_of([&] { io::NpyFile x(bad); }).find("is truncated") != std::string::npos);
   write_file(bad, "not numpy");
-  CHECK(failure_of([&] { io::NpyFile x(bad); }).find("not a .npy file") != std::string::npos);
+  CHECK(test::failure_of([&] { io::NpyFile x(bad); }).find("not a .npy file") != std::string::npos);
 }
 
 TEST_CASE("CSV: optional header, clear errors; labels in every form", "[io]") {
@@ -289,7 +280,7 @@ TEST_CASE("CSV: optional header, clear errors; labels in every form", "[io]") {
   CHECK((shape.rows == 2 && !shape.header));
   const auto csv_failure = [&](const std::string& text) {
     write_file(path, text);
-    return failure_of([&] { io::read_csv(path, [](long, const std::vector<double>&) {}); });
+    return test::failure_of([&] { io::read_csv(path, [](long, const std::vector<double>&) {}); });
   };
   CHECK(csv_failure("1,2\n3,four\n").find("line 2 (row 1, column 1): 'four' is not a number") !=
         std::string::npos);
@@ -305,9 +296,9 @@ TEST_CASE("CSV: optional header, clear errors; labels in every form", "[io]") {
   CHECK(named.names == std::vector<std::string>{"000002.jpg", "000001.jpg"});
   CHECK(named.labels == std::vector<long>{5, 9});
   write_file(path, "a.png,1\n2\n");
-  CHECK(failure_of([&] { io::read_labels(path); }).find("line 2: mixes") != std::string::npos);
+  CHECK(test::failure_of([&] { io::read_labels(path); }).find("line 2: mixes") != std::string::npos);
   write_file(path, "1\ncat\n");
-  CHECK(failure_of([&] { io::read_labels(path); }).find("line 2: 'cat' is not an integer") !=
+  CHECK(test::failure_of([&] { io::read_labels(path); }).find("line 2: 'cat' is not an integer") !=
         std::string::npos);
   const std::string npy = test::temp_path("labels.npy");
   write_file(npy, npy_bytes("<i8", false, "3,", raw<std::int64_t>({4, 0, 2})));

@@ -25,15 +25,6 @@ void set(FitConfig& c, const std::string& name, const settings::Value& value) {
   s->set(c, value);
 }
 
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("every setting is declared once, reads back what it sets, and is checked", "[settings]") {
@@ -61,14 +52,14 @@ TEST_CASE("every setting is declared once, reads back what it sets, and is check
   set(c, "init-scale", 1e-4);
   CHECK(c.init_scale == 1e-4);
   // One value alone out of range: the registry's check says why.
-  CHECK(error_of([&] { set(c, "max-iter", -1L); }) == "must be >= 0 (got -1)");
-  CHECK(error_of([&] { set(c, "tol", std::nan("")); }).find("must be a finite number") == 0);
-  CHECK(error_of([&] { set(c, "seed", -1L); }) == "must be >= 0 (got -1)");
-  CHECK(error_of([&] { set(c, "block", 0L); }).find("must lie in [1,") == 0);
-  CHECK(error_of([&] { set(c, "rank", 99999999999L); }).find("out of range") != std::string::npos);
-  CHECK(error_of([&] { set(c, "algo", std::string("nmf")); }).find("unknown value 'nmf'") == 0);
-  CHECK(error_of([&] { set(c, "init-scale", 0.0); }).find("must be > 0") == 0);
-  CHECK(error_of([&] { set(c, "beta2", 1.0); }).find("must lie in [0, 1)") == 0);
+  CHECK(test::failure_of([&] { set(c, "max-iter", -1L); }) == "must be >= 0 (got -1)");
+  CHECK(test::failure_of([&] { set(c, "tol", std::nan("")); }).find("must be a finite number") == 0);
+  CHECK(test::failure_of([&] { set(c, "seed", -1L); }) == "must be >= 0 (got -1)");
+  CHECK(test::failure_of([&] { set(c, "block", 0L); }).find("must lie in [1,") == 0);
+  CHECK(test::failure_of([&] { set(c, "rank", 99999999999L); }).find("out of range") != std::string::npos);
+  CHECK(test::failure_of([&] { set(c, "algo", std::string("nmf")); }).find("unknown value 'nmf'") == 0);
+  CHECK(test::failure_of([&] { set(c, "init-scale", 0.0); }).find("must be > 0") == 0);
+  CHECK(test::failure_of([&] { set(c, "beta2", 1.0); }).find("must lie in [0, 1)") == 0);
 }
 
 TEST_CASE("the plan is typed and checks the settings together", "[settings]") {
@@ -97,7 +88,7 @@ TEST_CASE("the plan is typed and checks the settings together", "[settings]") {
   REQUIRE(p.stages.size() == 4);
   CHECK((p.stages[0].iterations == 5 && p.stages[3].phase.global && p.stages[3].iterations == 30));
 
-  auto refused = [](FitConfig bad) { return error_of([&] { settings::make_plan(bad); }); };
+  auto refused = [](FitConfig bad) { return test::failure_of([&] { settings::make_plan(bad); }); };
   FitConfig bad = c;
   bad.init = "nndsvd";
   bad.init_scale = 1e-3;
