@@ -226,6 +226,104 @@ void print_summary(const FitSummary& s, const std::string& output) {
               s.seconds_per_iteration, output.c_str());
 }
 
+/// A fit in progress: the model and its rules, what has been measured, the
+/// stage, the history, and the observers that watch the iterations.
+class Training {
+ public:
+  Training(const FitPlan& plan, const Problem& problem, bool verbose)
+      : plan_(plan), problem_(problem), verbose_(verbose), checkpoint_(checkpoint_path(plan.config)) {
+    if (plan.deep()) measured_.layers.resize(plan.ranks.size() - 1);
+    if (plan.config.reference) measure_reference(problem, plan.ranks.back(), measured_, verbose);
+    make_trainee(plan, problem, trainee_);
+    auto metrics = std::make_unique<MetricsObserver>(state_);
+    metrics_ = metrics.get();
+    observers_.push_back(std::move(metrics));
+    observers_.push_back(std::make_unique<ProgressPrinter>(state_, *metrics_, verbose));
+    observers_.push_back(std::make_unique<Checkpointer>(
+        state_, signals_, [this](const nmf::IterationView& v) { write_checkpoint(v); }));
+  }
+
+  /// Continues from the checkpoint (Error when it does not fit the plan).
+  void resume() {
+    history_ = run_file::read_checkpoint(checkpoint_, plan_, problem_.grid, problem_.block, trainee_.blocks,
+                                         measured_, progress_);
+    plateau_at_checkpoint_ = metrics_->replay(history_.back().iteration);
+    if (verbose_)
+      std::printf("nmfx fit: resuming at iteration %ld from %s\n", history_.back().iteration, checkpoint_.c_str());
+  }
+
+  /// The stage loop: a stage that ends by max_iter or tol hands on to the
+  /// next; anything else (or the last stage) ends the fit.
+  nmf::SolveResult train() {
+    nmf::SolveResult result{history_, nmf::StopReason::plateau, history_.empty() ? 0 : history_.back().iteration};
+    if (plateau_at_checkpoint_) return result;
+    for (bool resuming = !history_.empty();; ++progress_.stage, resuming = false) {
+      const settings::Stage& stage = plan_.stages[progress_.stage];
+      if (!resuming) enter_stage();
+      // The tolerance compares iterations of this stage only.
+      const nmf::StopCriteria stop{progress_.stage_start + stage.iterations, plan_.config.tolerance,
+                                   plan_.config.time_limit, progress_.stage_start + (progress_.stage > 0 ? 1 : 0)};
+      result = nmf::solve(problem_.grid, problem_.x, problem_.norm2, trainee_.model, trainee_.rules, stage.phase,
+                          stop, compose(observers_), history_);
+      history_ = result.history;
+      const bool stage_done =
+          result.stop_reason == nmf::StopReason::max_iter || result.stop_reason == nmf::StopReason::tol;
+      if (!stage_done || state_.last_stage()) return result;
+    }
+  }
+
+  /// Measures the final state and writes the run file to `path`.
+  void write_run(const std::string& path, const nmf::SolveResult& result) {
+    metrics_->finish(trainee_.model, result.iterations);
+    run_file::write_run(path, contents(trainee_.model, result.history, result.iterations, result.stop_reason));
+  }
+
+  const run_file::Measurements& measured() const { return measured_; }
+  const std::string& checkpoint() const { return checkpoint_; }
+
+ private:
+  /// A layer starts with the first stage that trains it.
+  void enter_stage() {
+    progress_.stage_start = history_.empty() ? 0 : history_.back().iteration;
+    const settings::Stage& stage = plan_.stages[progress_.stage];
+    const int before = progress_.stage > 0 ? plan_.stages[progress_.stage - 1].phase.depth() : 0;
+    for (int layer = before + 1; layer <= stage.phase.depth(); ++layer)
+      initialize_layer(plan_, problem_, trainee_.model, layer);
+    if (verbose_ && plan_.stages.size() > 1)
+      std::printf("nmfx fit: stage %zu of %zu: %s, layers %d..%d, %ld iterations\n", progress_.stage + 1,
+                  plan_.stages.size(), stage.phase.global ? "global loss" : "layer loss",
+                  stage.phase.global ? 1 : stage.phase.first, stage.phase.last, stage.iterations);
+  }
+
+  run_file::Contents contents(const nmf::Model& model, const std::vector<nmf::Record>& history, long iterations,
+                              nmf::StopReason reason) const {
+    return {plan_,   problem_.grid, problem_.block, trainee_.blocks, model, state_.depth(),
+            history, iterations,    reason,         measured_};
+  }
+
+  void write_checkpoint(const nmf::IterationView& v) {
+    io::AtomicOutput out(problem_.grid.comm(), checkpoint_);
+    run_file::write_checkpoint(out.temporary_path(),
+                               contents(v.model, v.history, v.record.iteration, nmf::StopReason::checkpoint),
+                               progress_);
+    out.commit();
+  }
+
+  const FitPlan& plan_;
+  const Problem& problem_;
+  bool verbose_;
+  std::string checkpoint_;
+  run_file::Measurements measured_;
+  Trainee trainee_;
+  run_file::Progress progress_;
+  std::vector<nmf::Record> history_;
+  bool plateau_at_checkpoint_ = false;
+  FitState state_{plan_, problem_.grid, measured_, progress_};
+  const StopSignals signals_;
+  MetricsObserver* metrics_ = nullptr;
+  std::vector<std::unique_ptr<FitObserver>> observers_;
+};
+
 }  // namespace
 
 std::string checkpoint_path(const FitConfig& config) { return config.output_path + ".checkpoint"; }
@@ -240,81 +338,22 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   });
   io::AtomicOutput output(comm, config.output_path);
   const Problem problem = read_problem(comm, plan, verbose);
-  const ProcessGrid& grid = problem.grid;
-
-  run_file::Measurements measured;
-  if (plan.deep()) measured.layers.resize(plan.ranks.size() - 1);
-  if (config.reference) measure_reference(problem, plan.ranks.back(), measured, verbose);
-  Trainee trainee;
-  make_trainee(plan, problem, trainee);
-  run_file::Progress progress;
-  std::vector<nmf::Record> history;
-  const std::string checkpoint = checkpoint_path(config);
-  if (config.resume) {
-    history = run_file::read_checkpoint(checkpoint, plan, grid, problem.block, trainee.blocks, measured, progress);
-    if (verbose)
-      std::printf("nmfx fit: resuming at iteration %ld from %s\n", history.back().iteration, checkpoint.c_str());
-  }
-
-  FitState state{plan, grid, measured, progress};
-  const StopSignals signals;
-  auto metrics = std::make_unique<MetricsObserver>(state);
-  const bool plateau_at_checkpoint = config.resume && metrics->replay(history.back().iteration);
-  std::vector<std::unique_ptr<FitObserver>> observers;
-  observers.push_back(std::make_unique<ProgressPrinter>(state, *metrics, verbose));
-  observers.insert(observers.begin(), std::move(metrics));
-  observers.push_back(std::make_unique<Checkpointer>(state, signals, [&](const nmf::IterationView& v) {
-    io::AtomicOutput out(grid.comm(), checkpoint);
-    run_file::write_checkpoint(out.temporary_path(),
-                               {plan, grid, problem.block, trainee.blocks, v.model, state.depth(), v.history,
-                                v.record.iteration, nmf::StopReason::checkpoint, measured},
-                               progress);
-    out.commit();
-  }));
-  auto& metrics_observer = static_cast<MetricsObserver&>(*observers.front());
-
-  // The stage loop: a stage that ends by max_iter or tol hands on to the
-  // next; anything else ends the fit.
-  nmf::SolveResult result{history, nmf::StopReason::plateau, history.empty() ? 0 : history.back().iteration};
-  for (bool resuming = config.resume; progress.stage < plan.stages.size() && !plateau_at_checkpoint;
-       ++progress.stage, resuming = false) {
-    const settings::Stage& stage = plan.stages[progress.stage];
-    if (!resuming) {  // entering the stage; a layer starts with the first stage that trains it
-      progress.stage_start = history.empty() ? 0 : history.back().iteration;
-      const int before = progress.stage > 0 ? plan.stages[progress.stage - 1].phase.depth() : 0;
-      for (int layer = before + 1; layer <= stage.phase.depth(); ++layer)
-        initialize_layer(plan, problem, trainee.model, layer);
-    }
-    if (verbose && plan.stages.size() > 1)
-      std::printf("nmfx fit: stage %zu of %zu: %s, layers %d..%d, %ld iterations\n", progress.stage + 1,
-                  plan.stages.size(), stage.phase.global ? "global loss" : "layer loss",
-                  stage.phase.global ? 1 : stage.phase.first, stage.phase.last, stage.iterations);
-    // The tolerance compares iterations of this stage only.
-    const nmf::StopCriteria stop{progress.stage_start + stage.iterations, config.tolerance, config.time_limit,
-                                 progress.stage_start + (progress.stage > 0 ? 1 : 0)};
-    result = nmf::solve(grid, problem.x, problem.norm2, trainee.model, trainee.rules, stage.phase, stop,
-                        compose(observers), history);
-    history = result.history;
-    const bool stage_done = result.stop_reason == nmf::StopReason::max_iter || result.stop_reason == nmf::StopReason::tol;
-    if (!stage_done || state.last_stage()) break;
-  }
+  Training training(plan, problem, verbose);
+  if (config.resume) training.resume();
+  const nmf::SolveResult result = training.train();
   if (result.stop_reason == nmf::StopReason::interrupted) {
     if (verbose)
       std::printf("nmfx fit: interrupted at iteration %ld; checkpoint %s (add --resume to continue)\n",
-                  result.iterations, checkpoint.c_str());
+                  result.iterations, training.checkpoint().c_str());
     FitSummary s;
     s.iterations = result.iterations;
     s.stop_reason = result.stop_reason;
     return s;
   }
-  progress.stage = std::min(progress.stage, plan.stages.size() - 1);
-  metrics_observer.finish(trainee.model, result.iterations);
-  run_file::write_run(output.temporary_path(), {plan, grid, problem.block, trainee.blocks, trainee.model,
-                                                state.depth(), result.history, result.iterations,
-                                                result.stop_reason, measured});
+  training.write_run(output.temporary_path(), result);
   output.commit();
-  if (grid.is_root()) std::remove(checkpoint.c_str());  // finished: not needed
-  const FitSummary s = summarize(grid, result, measured);
+  if (problem.grid.is_root()) std::remove(training.checkpoint().c_str());  // finished: not needed
+  const FitSummary s = summarize(problem.grid, result, training.measured());
   if (verbose) print_summary(s, config.output_path);
   return s;
 }

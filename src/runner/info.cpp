@@ -8,6 +8,7 @@
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/io/hdf5.hpp"
+#include "nmfx/runner/run_file.hpp"
 
 namespace nmfx::runner {
 namespace {
@@ -71,18 +72,13 @@ std::string run_summary(const io::File& f) {
   if (f.has_attribute("algorithm")) s += " (" + f.read_string_attribute("algorithm") + ")";
   s += "\n";
   double final_error = -1;
-  if (f.exists("/history/rel_error") && f.exists("/history/iteration")) {
-    const std::vector<double> it = f.read_replicated("/history/iteration");
+  if (f.exists("/history/rel_error") && f.has_attribute("iterations") && f.has_attribute("stop_reason")) {
+    const run_file::Record r = run_file::read_record(f);
     const std::vector<double> error = f.read_replicated("/history/rel_error");
     if (!error.empty()) {
-      final_error = error.back();
-      s += format("  history: %g iterations", it.back());
-      if (f.has_attribute("stop_reason"))
-        s += " (stop: " + f.read_string_attribute("stop_reason") + ")";
-      if (f.exists("/history/seconds"))
-        s += format(", %.2f s", f.read_replicated("/history/seconds").back());
-      s += format("; rel_error %.6e -> %.6e (rel_residual %.6f)\n", error.front(), error.back(),
-                  std::sqrt(error.back()));
+      final_error = r.rel_error;
+      s += format("  history: %ld iterations (stop: %s), %.2f s; rel_error %.6e -> %.6e (rel_residual %.6f)\n",
+                  r.iterations, r.stop_reason.c_str(), r.seconds, error.front(), r.rel_error, r.rel_residual);
     }
   }
   if (f.exists("/metrics/effective_rank")) {
@@ -127,7 +123,11 @@ std::string describe_file(MPI_Comm comm, const std::string& path) {
   // collectively), so a failure is the same everywhere.
   collectively(comm, [&] {
     const bool run = f.exists("/W") && f.exists("/H"), dataset = f.exists("/X");
-    text = path + ": " + (run ? "run file" : dataset ? "dataset file" : "HDF5 file") + "\n";
+    const std::string kind = f.has_attribute("kind") ? f.read_string_attribute("kind")  // nmfx's outputs
+                             : run                   ? "run"
+                             : dataset               ? "dataset"
+                                                     : "HDF5";
+    text = path + ": " + kind + " file\n";
     const std::string attributes = attributes_text(f, "/", "  ");
     if (!attributes.empty()) text += "attributes:\n" + attributes;
     text += "contents:\n";

@@ -101,7 +101,7 @@ void set(const Setting& setting, FitConfig& config, const Value& value) {
 
 /// A value as a piece of a file name: letters, digits, '.', '+' and '-'.
 std::string name_piece(const std::string& key, const Value& value) {
-  std::string piece = key == "data" ? fs::path(std::get<std::string>(value)).stem().string() : to_text(value);
+  std::string piece = settings::find_setting(key)->file ? fs::path(std::get<std::string>(value)).stem().string() : to_text(value);
   for (char& c : piece)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '+' && c != '-') c = '-';
   return key + "-" + piece;
