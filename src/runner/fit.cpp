@@ -113,11 +113,13 @@ std::vector<Stage> stages(const FitConfig& c) {
 
 /// The model's factors with every entry 0: W1 and the codes over X's rows
 /// and columns, the inner W_i replicated.
-nmf::Model empty_model(const std::vector<int>& ranks, const dist::DistMatrix& x) {
+nmf::Model empty_model(const ProcessGrid& grid, const std::vector<int>& ranks,
+                       const dist::DistMatrix& x) {
   nmf::Model model;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
-    model.w.emplace_back(ranks[i], i == 0 ? x.rows : dist::replicated(ranks[i - 1]));
-    model.h.emplace_back(ranks[i], x.cols);
+    model.w.push_back(i == 0 ? dist::Factor::rows_of(grid, ranks[i], x)
+                             : dist::Factor::replicated(grid, ranks[i], ranks[i - 1]));
+    model.h.push_back(dist::Factor::cols_of(grid, ranks[i], x));
   }
   return model;
 }
@@ -127,7 +129,7 @@ dist::Factor partial_product(const nmf::Model& model, int d) {
   dist::Factor a = model.w[0];
   for (int i = 1; i < d; ++i) {
     const dist::Factor& w = model.w[std::size_t(i)];
-    dist::Factor next(w.k, a.map);
+    dist::Factor next = dist::Factor::like(a, w.k);
     if (a.local_count() > 0)
       la::gemm(la::Op::none, la::Op::none, w.k, a.local_count(), w.local_count(), 1.0,
                w.local.data(), w.k, a.local.data(), a.k, 0.0, next.local.data(), w.k);
@@ -136,13 +138,11 @@ dist::Factor partial_product(const nmf::Model& model, int d) {
   return a;
 }
 
-/// Each training block: its name in files, factor, rule and whether this rank
-/// writes it (one copy of each index).
+/// Each training block: its name in files, factor and rule.
 struct Block {
   std::string name;
   dist::Factor& factor;
   nmf::UpdateRule& rule;
-  bool writer;
 };
 
 /// Everything measured beside the factors.
@@ -221,16 +221,15 @@ void write_measurements(io::File& out, const FitConfig& config, const Measuremen
 }
 
 /// The training blocks of `model` in a fixed order (W's, then codes).
-std::vector<Block> blocks(const ProcessGrid& grid, const FitConfig& config, nmf::Model& model,
-                          const nmf::Rules& rules) {
+std::vector<Block> blocks(const FitConfig& config, nmf::Model& model, const nmf::Rules& rules) {
   const bool deep = is_deep(config);
   std::vector<Block> out;
   for (int i = 0; i < model.depth(); ++i)
     out.push_back({deep ? "W" + std::to_string(i + 1) : "W", model.w[std::size_t(i)],
-                   *rules.w[std::size_t(i)], i == 0 ? grid.my_col() == 0 : grid.is_root()});
+                   *rules.w[std::size_t(i)]});
   for (int i = 0; i < model.depth(); ++i)
     out.push_back({deep ? "H" + std::to_string(i + 1) : "H", model.h[std::size_t(i)],
-                   *rules.h[std::size_t(i)], grid.my_row() == 0});
+                   *rules.h[std::size_t(i)]});
   return out;
 }
 
@@ -255,11 +254,10 @@ void write_run(const std::string& path, const ProcessGrid& grid, const FitConfig
   if (more) more(out);
   const int depth = model.depth();
   for (const Block& b : model_blocks)
-    io::write_factor(out, block_dataset(config, b), b.factor, b.writer, layout_of(b));
+    io::write_factor(out, block_dataset(config, b), b.factor, layout_of(b));
   if (is_deep(config)) {  // the model itself, for every tool that reads /W and /H
-    io::write_factor(out, "/W", partial_product(model, trained), grid.my_col() == 0,
-                     io::FactorLayout::index_major);
-    io::write_factor(out, "/H", model.h[std::size_t(trained - 1)], grid.my_row() == 0,
+    io::write_factor(out, "/W", partial_product(model, trained), io::FactorLayout::index_major);
+    io::write_factor(out, "/H", model.h[std::size_t(trained - 1)],
                      io::FactorLayout::component_major);
     out.write_attribute("trained_depth", long(trained));
   }
@@ -324,10 +322,9 @@ void write_rule_states(io::File& out, const std::vector<Block>& model_blocks) {
     if (!state) continue;
     const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i) {
-      dist::Factor array(b.factor.k, b.factor.map);
+      dist::Factor array = dist::Factor::like(b.factor, b.factor.k);
       if (state->arrays[i].size() == array.local.size()) array.local = state->arrays[i];
-      io::write_factor(out, group + "/" + std::to_string(i), array, b.writer,
-                       io::FactorLayout::index_major);
+      io::write_factor(out, group + "/" + std::to_string(i), array, io::FactorLayout::index_major);
     }
     out.write_attribute("steps", state->steps, group);
   }
@@ -339,8 +336,8 @@ void read_rule_states(const io::File& in, const std::vector<Block>& model_blocks
     if (!state || !in.exists("/state/" + b.name)) continue;  // a block not trained yet
     const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i)
-      state->arrays[i] = io::read_factor(in, group + "/" + std::to_string(i), b.factor.k,
-                                         b.factor.map, io::FactorLayout::index_major)
+      state->arrays[i] = io::read_factor(in, group + "/" + std::to_string(i), b.factor,
+                                         io::FactorLayout::index_major)
                              .local;
     state->steps = long(in.read_number_attribute("steps", group));
   }
@@ -413,8 +410,7 @@ std::vector<nmf::Record> resume(const FitConfig& config, const ProcessGrid& grid
     progress.stage_start = long(in.read_number_attribute("stage_start"));
   });
   for (const Block& b : model_blocks)
-    b.factor = io::read_factor(in, block_dataset(config, b), b.factor.k,
-                               b.factor.map, layout_of(b));
+    b.factor = io::read_factor(in, block_dataset(config, b), b.factor, layout_of(b));
   read_rule_states(in, model_blocks);
   const std::vector<int> ranks = layer_ranks(config);
   measured.evaluations = read_evaluations(in, "/metrics/");
@@ -454,7 +450,7 @@ void initialize_layer(const FitConfig& config, const ProcessGrid& grid, const di
     const dist::Factor& code = model.h[std::size_t(layer - 2)];
     double sum = 0;
     for (double v : code.local) sum += v;
-    grid.row_comm().sum(&sum, 1);
+    code.reduce_comm().sum(&sum, 1);
     mean = sum / (double(code.k) * double(code.map.global_size()));
   }
   const std::string& init = config.init;
@@ -464,18 +460,15 @@ void initialize_layer(const FitConfig& config, const ProcessGrid& grid, const di
     nmf::eye_init(w, h);
   } else if (init == "nndsvd" || init == "nndsvda" || init == "nndsvdar" || init == "ssvd") {
     const std::string variant = init == "ssvd" ? "nndsvdar" : init;
-    const Communicator self(MPI_COMM_SELF);
     if (layer == 1)
-      nmf::nndsvd_init(grid.col_comm(), grid.row_comm(), la::svd(grid, x, w.k), variant, mean,
-                       seed, w, h);
+      nmf::nndsvd_init(la::svd(grid, x, w.k), variant, mean, seed, w, h);
     else
-      nmf::nndsvd_init(self, grid.row_comm(), la::svd(grid.row_comm(), model.h[std::size_t(layer - 2)], w.k),
-                       variant, mean, seed, w, h);
+      nmf::nndsvd_init(la::svd(model.h[std::size_t(layer - 2)], w.k), variant, mean, seed, w, h);
   } else if (init.rfind("file:", 0) == 0) {
     const std::string path = init.substr(5);
     io::File run = io::File::open_read(grid.comm(), path);
-    w = io::read_factor(run, "/W", w.k, w.map, io::FactorLayout::index_major);
-    h = io::read_factor(run, "/H", h.k, h.map, io::FactorLayout::component_major);
+    w = io::read_factor(run, "/W", w, io::FactorLayout::index_major);
+    h = io::read_factor(run, "/H", h, io::FactorLayout::component_major);
     collectively(grid.comm(), [&] {
       for (const dist::Factor* f : {&w, &h})
         for (double v : f->local)
@@ -485,11 +478,12 @@ void initialize_layer(const FitConfig& config, const ProcessGrid& grid, const di
   } else {
     throw Error("unknown --init '" + init + "'", true);  // checked before: unreachable
   }
-  // Each grid row reduced its own copy of an inner layer's statistics; rank
-  // 0's result is everyone's, so the replicas start (and stay) identical.
+  // Every copy of the code reduced an inner layer's statistics on its own;
+  // the first copy's result is everyone's, so the replicas start (and stay)
+  // identical.
   if (layer > 1)
     for (dist::Factor* f : {&w, &h})
-      MPI_Bcast(f->local.data(), int(f->local.size()), MPI_DOUBLE, 0, grid.col_comm().get());
+      h.replica_comm().broadcast(f->local.data(), long(f->local.size()));
 }
 
 /// The metrics of the model as a stage sees it (depth d): the model
@@ -519,8 +513,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   io::File data = io::File::open_read(comm, config.data_path);
 
   io::Dims dims;
-  int size = 1;
-  MPI_Comm_size(comm, &size);
+  const int size = Communicator(comm).size();
   GridShape shape;
   collectively(comm, [&] {
     dims = io::matrix_shape(data, config.dataset);
@@ -541,7 +534,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
       is_deep(config) ? "deep " + join(ranks) + " (" + config.deep_loss + ")"
                       : "k=" + std::to_string(config.rank);
 
-  const double read_start = MPI_Wtime();
+  const double read_start = wall_time();
   dist::DistMatrix x = io::read_matrix(data, config.dataset, grid, block, block);
   data.close();
   dist::require_nonnegative_finite(grid.comm(), x, what);
@@ -550,18 +543,18 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     sums[0] += v;
     sums[1] += v * v;
   }
-  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, grid.comm());
+  grid.full_comm().sum(sums, 2);
   const long m = x.rows.global_size(), n = x.cols.global_size();
   if (!(sums[1] > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
   if (verbose)
     std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, %s, grid %s, block %d, %d rank%s\n",
-                what.c_str(), m, n, MPI_Wtime() - read_start, config.algorithm.c_str(),
+                what.c_str(), m, n, wall_time() - read_start, config.algorithm.c_str(),
                 model_name.c_str(), shape.str().c_str(), block, size, size > 1 ? "s" : "");
 
   Measurements measured;
   if (is_deep(config)) measured.layers.resize(ranks.size() - 1);
   if (config.reference) {
-    const double start = MPI_Wtime();
+    const double start = wall_time();
     measured.sigma_x = la::svd(grid, x, 0).sigma;
     double tail = 0;  // sum of sigma_i^2 beyond k: the best any rank-k model leaves
     for (std::size_t i = std::size_t(ranks.back()); i < measured.sigma_x.size(); ++i)
@@ -570,21 +563,20 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     if (verbose)
       std::printf("nmfx fit: singular values of X in %.2f s; best rank-%d rel_error "
                   "(Eckart-Young) %.6e, rel_residual %.6f\n",
-                  MPI_Wtime() - start, ranks.back(), measured.svd_rel_error,
+                  wall_time() - start, ranks.back(), measured.svd_rel_error,
                   std::sqrt(measured.svd_rel_error));
   }
 
-  nmf::Model model = empty_model(ranks, x);
-  const Communicator self(MPI_COMM_SELF);
+  nmf::Model model = empty_model(grid, ranks, x);
   std::vector<std::unique_ptr<nmf::UpdateRule>> owned;
   nmf::Rules rules;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
-    owned.push_back(nmf::make_rule(config.algorithm, config.rule_w, i == 0 ? &grid.col_comm() : &self));
+    owned.push_back(nmf::make_rule(config.algorithm, config.rule_w));
     rules.w.push_back(owned.back().get());
-    owned.push_back(nmf::make_rule(config.algorithm, config.rule_h, &grid.row_comm()));
+    owned.push_back(nmf::make_rule(config.algorithm, config.rule_h));
     rules.h.push_back(owned.back().get());
   }
-  const std::vector<Block> model_blocks = blocks(grid, config, model, rules);
+  const std::vector<Block> model_blocks = blocks(config, model, rules);
   const std::vector<Stage> plan = stages(config);
   metrics::PlateauDetector detector(config.plateau_window, config.plateau_tolerance);
   Progress progress;
@@ -656,8 +648,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
         std::fflush(stdout);
       }
       // A signal on any rank stops every rank at this iteration boundary.
-      int signalled = interrupt_signal != 0 ? 1 : 0;
-      MPI_Allreduce(MPI_IN_PLACE, &signalled, 1, MPI_INT, MPI_MAX, grid.comm());
+      const int signalled = grid.full_comm().max(interrupt_signal != 0 ? 1 : 0);
       const bool periodic = config.checkpoint_every > 0 && r.iteration > 0 &&
                             r.iteration % config.checkpoint_every == 0;
       if (signalled || periodic) checkpoint(v);
