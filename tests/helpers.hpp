@@ -50,14 +50,13 @@ inline std::vector<double> gather(MPI_Comm comm, const dist::DistMatrix& x) {
   return all;
 }
 
-/// The whole factor as [global index][k], on every rank; `is_copy_owner`
-/// marks one copy of each index (the others are identical replicas).
-inline std::vector<double> gather(MPI_Comm comm, const dist::Factor& f, bool is_copy_owner) {
+/// The whole factor as [global index][k], assembled from this rank's copy
+/// (the parts along f.reduce_comm()), so each copy is checked on its own.
+inline std::vector<double> gather(const dist::Factor& f) {
   std::vector<double> all(std::size_t(f.map.global_size() * f.k), 0.0);
-  if (is_copy_owner)
-    for (long c = 0; c < f.local_count(); ++c)
-      for (int j = 0; j < f.k; ++j) all[std::size_t(f.map.to_global(c) * f.k + j)] = f.vector(c)[j];
-  MPI_Allreduce(MPI_IN_PLACE, all.data(), int(all.size()), MPI_DOUBLE, MPI_SUM, comm);
+  for (long c = 0; c < f.local_count(); ++c)
+    for (int j = 0; j < f.k; ++j) all[std::size_t(f.map.to_global(c) * f.k + j)] = f.vector(c)[j];
+  f.reduce_comm().sum(all);
   return all;
 }
 

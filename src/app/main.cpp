@@ -79,8 +79,7 @@ std::string join(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   nmfx::MpiEnvironment mpi(argc, argv);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const int rank = mpi.world().rank();
   const bool root = rank == 0;
 
   CLI::App app{"nmfx: distributed non-negative matrix factorization and its low-rank bias"};
@@ -176,8 +175,7 @@ int main(int argc, char** argv) {
       apply_settings(fit_options, fit);
       fit.command_line = join(argc, argv);
       if (root) {
-        int ranks = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        const int ranks = mpi.world().size();
         std::printf("nmfx %s: %d rank%s x %d thread%s\n", NMFX_VERSION, ranks,
                     ranks > 1 ? "s" : "", omp_get_max_threads(),
                     omp_get_max_threads() > 1 ? "s" : "");
@@ -209,10 +207,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::fprintf(stderr, "nmfx: error (rank %d): %s\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    mpi.world().abort(1);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nmfx: internal error (rank %d): %s\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, 2);
+    mpi.world().abort(2);
   }
   return 0;
 }

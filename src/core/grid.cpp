@@ -51,10 +51,9 @@ GridShape choose_grid(int ranks, long global_rows, long global_cols) {
   return best;
 }
 
-ProcessGrid::ProcessGrid(MPI_Comm comm, GridShape shape) : comm_(comm), shape_(shape) {
-  MPI_Comm_rank(comm, &rank_);
-  int size = 1;
-  MPI_Comm_size(comm, &size);
+ProcessGrid::ProcessGrid(MPI_Comm comm, GridShape shape) : full_comm_(comm), shape_(shape) {
+  rank_ = full_comm_.rank();
+  const int size = full_comm_.size();
   if (shape.rows < 1 || shape.cols < 1 || long(shape.rows) * shape.cols != size)
     throw Error("grid " + shape.str() + " needs " + std::to_string(long(shape.rows) * shape.cols) +
                 " ranks but the run has " + std::to_string(size));
@@ -79,7 +78,8 @@ ProcessGrid::ProcessGrid(MPI_Comm comm, GridShape shape) : comm_(comm), shape_(s
 }
 
 ProcessGrid::ProcessGrid(ProcessGrid&& o) noexcept
-    : comm_(o.comm_), shape_(o.shape_), rank_(o.rank_), my_row_(o.my_row_), my_col_(o.my_col_),
+    : full_comm_(std::move(o.full_comm_)), shape_(o.shape_), rank_(o.rank_), my_row_(o.my_row_),
+      my_col_(o.my_col_),
       context_(std::exchange(o.context_, -1)),
       column_context_(std::exchange(o.column_context_, -1)),
       row_context_(std::exchange(o.row_context_, -1)), row_comm_(std::move(o.row_comm_)),

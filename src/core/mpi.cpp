@@ -1,20 +1,22 @@
 #include "nmfx/core/mpi.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 extern "C" void Cblacs_exit(int keep_mpi_alive);
 
 namespace nmfx {
 
-void broadcast(MPI_Comm comm, std::string& text, int root) {
-  long length = long(text.size());
-  MPI_Bcast(&length, 1, MPI_LONG, root, comm);
-  text.resize(std::size_t(length));
-  MPI_Bcast(text.data(), int(length), MPI_CHAR, root, comm);
-}
+namespace {
 
-MpiEnvironment::MpiEnvironment(int& argc, char**& argv) {
+constexpr long chunk = 1L << 28;  // MPI counts are int
+
+}  // namespace
+
+double wall_time() { return MPI_Wtime(); }
+
+MpiEnvironment::MpiEnvironment(int& argc, char**& argv) : world_(MPI_COMM_WORLD) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
 }
@@ -29,6 +31,11 @@ Communicator Communicator::split(MPI_Comm parent, int color, int key) {
   MPI_Comm_split(parent, color, key, &c.comm_);
   c.owned_ = true;
   return c;
+}
+
+const Communicator& Communicator::self() {
+  static const Communicator alone(MPI_COMM_SELF);
+  return alone;
 }
 
 Communicator::~Communicator() { release(); }
@@ -65,12 +72,38 @@ int Communicator::size() const {
   return s;
 }
 
-void Communicator::sum(double* data, long count) const {
+void Communicator::reduce(void* data, long count, MPI_Datatype type, Operation op) const {
   if (size() < 2) return;
-  constexpr long chunk = 1L << 28;  // MPI counts are int
+  const MPI_Op mpi_op = op == Operation::sum ? MPI_SUM : op == Operation::max ? MPI_MAX : MPI_MIN;
+  int bytes = 0;
+  MPI_Type_size(type, &bytes);
+  char* first = static_cast<char*>(data);
   for (long done = 0; done < count; done += chunk)
-    MPI_Allreduce(MPI_IN_PLACE, data + done, int(std::min(chunk, count - done)), MPI_DOUBLE,
-                  MPI_SUM, comm_);
+    MPI_Allreduce(MPI_IN_PLACE, first + done * bytes, int(std::min(chunk, count - done)), type,
+                  mpi_op, comm_);
+}
+
+void Communicator::bcast(void* data, long count, MPI_Datatype type, int root) const {
+  if (size() < 2) return;
+  int bytes = 0;
+  MPI_Type_size(type, &bytes);
+  char* first = static_cast<char*>(data);
+  for (long done = 0; done < count; done += chunk)
+    MPI_Bcast(first + done * bytes, int(std::min(chunk, count - done)), type, root, comm_);
+}
+
+void Communicator::broadcast(std::string& text, int root) const {
+  long length = long(text.size());
+  broadcast(&length, 1, root);
+  text.resize(std::size_t(length));
+  broadcast(text.data(), length, root);
+}
+
+void Communicator::barrier() const { MPI_Barrier(comm_); }
+
+void Communicator::abort(int code) const {
+  MPI_Abort(comm_, code);
+  std::abort();  // MPI_Abort does not return; this tells the compiler so
 }
 
 }  // namespace nmfx

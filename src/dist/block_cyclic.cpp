@@ -23,4 +23,72 @@ DistMatrix::DistMatrix(const ProcessGrid& grid, long global_rows, long global_co
       cols(global_cols, col_block, grid.shape().cols, grid.my_col()),
       local(std::size_t(rows.local_size()) * cols.local_size(), 0.0) {}
 
+const Communicator& FactorDistribution::reduce_comm() const {
+  switch (along_) {
+    case Along::rows: return grid_->col_comm();
+    case Along::cols: return grid_->row_comm();
+    case Along::replicated: break;
+  }
+  return Communicator::self();
+}
+
+const Communicator& FactorDistribution::replica_comm() const {
+  switch (along_) {
+    case Along::rows: return grid_->row_comm();
+    case Along::cols: return grid_->col_comm();
+    case Along::replicated: break;
+  }
+  return grid_->full_comm();
+}
+
+int FactorDistribution::blacs_context() const {
+  switch (along_) {
+    case Along::rows: return grid_->column_context();
+    case Along::cols: return grid_->row_context();
+    case Along::replicated: break;
+  }
+  return -1;
+}
+
+bool FactorDistribution::is_writer() const {
+  switch (along_) {
+    case Along::rows: return grid_->my_col() == 0;
+    case Along::cols: return grid_->my_row() == 0;
+    case Along::replicated: break;
+  }
+  return grid_->is_root();
+}
+
+BlockCyclic1D FactorDistribution::map(long global_size, int block) const {
+  const GridShape shape = grid_->shape();
+  switch (along_) {
+    case Along::rows: return BlockCyclic1D(global_size, block, shape.rows, grid_->my_row());
+    case Along::cols: return BlockCyclic1D(global_size, block, shape.cols, grid_->my_col());
+    case Along::replicated: break;
+  }
+  return dist::replicated(global_size);
+}
+
+Factor::Factor(int rank_k, BlockCyclic1D index_map, FactorDistribution factor_distribution)
+    : k(rank_k), map(index_map), distribution(factor_distribution),
+      local(std::size_t(rank_k) * index_map.local_size(), 0.0) {
+  const BlockCyclic1D expected = distribution.map(map.global_size(), map.block());
+  if (expected.procs() != map.procs() || expected.mine() != map.mine())
+    throw Error("a factor's index map does not follow its distribution on the grid");
+}
+
+Factor Factor::rows_of(const ProcessGrid& grid, int k, const DistMatrix& x) {
+  return Factor(k, x.rows, {grid, Along::rows});
+}
+
+Factor Factor::cols_of(const ProcessGrid& grid, int k, const DistMatrix& x) {
+  return Factor(k, x.cols, {grid, Along::cols});
+}
+
+Factor Factor::replicated(const ProcessGrid& grid, int k, long count) {
+  return Factor(k, dist::replicated(count), {grid, Along::replicated});
+}
+
+Factor Factor::like(const Factor& other, int k) { return Factor(k, other.map, other.distribution); }
+
 }  // namespace nmfx::dist

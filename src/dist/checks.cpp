@@ -24,10 +24,11 @@ void require_entries(MPI_Comm comm, const DistMatrix& x, const std::string& what
       const long global = x.rows.to_global(i) * n + x.cols.to_global(j);
       if (first[kind] < 0 || global < first[kind]) first[kind] = global;
     }
-  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_DOUBLE, MPI_SUM, comm);
+  const Communicator all(comm);
+  all.sum(counts, 3);
   for (long& f : first)
     if (f < 0) f = std::numeric_limits<long>::max();
-  MPI_Allreduce(MPI_IN_PLACE, first, 3, MPI_LONG, MPI_MIN, comm);
+  all.min(first, 3);
   static const char* names[3] = {"NaN", "infinite", "negative"};
   for (int kind = 0; kind < 3; ++kind)
     if (counts[kind] > 0)

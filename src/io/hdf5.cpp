@@ -88,8 +88,7 @@ void write_small(File& file, const std::string& dataset, const Dims& dims, const
   hsize_t count = 1;
   for (hsize_t d : dims) count *= d;
   if (count == 0) return;  // an empty dataset: created, nothing to write
-  int rank = 0;
-  MPI_Comm_rank(file.comm(), &rank);
+  const int rank = Communicator(file.comm()).rank();
   Handle mem = make_space();
   Handle fsel(H5Scopy(space.get()), H5Sclose);
   if (rank != 0) {
@@ -159,9 +158,7 @@ Handle collective_transfer() {
 
 File File::open_read(MPI_Comm comm, const std::string& path) {
   silence_hdf5();
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  agree(comm, rank == 0 ? describe_unreadable(path) : "");
+  agree(comm, Communicator(comm).rank() == 0 ? describe_unreadable(path) : "");
   Handle fapl = mpio_access(comm);
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   agree(comm, id < 0 ? "'" + path + "' is not an HDF5 file (or it is corrupt)" : "");

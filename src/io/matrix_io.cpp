@@ -119,8 +119,9 @@ void write_matrix(File& file, const std::string& dataset, const dist::DistMatrix
            dataset + " to '" + file.path() + "'");
 }
 
-void write_factor(File& file, const std::string& dataset, const dist::Factor& f, bool is_writer,
+void write_factor(File& file, const std::string& dataset, const dist::Factor& f,
                   FactorLayout layout) {
+  const bool is_writer = f.is_writer();
   const long count = f.local_count(), k = f.k, global = f.map.global_size();
   const auto mine = is_writer ? pieces(f.map) : std::vector<Piece>{};
   const std::string what = dataset + " to '" + file.path() + "'";
@@ -138,8 +139,10 @@ void write_factor(File& file, const std::string& dataset, const dist::Factor& f,
   }
 }
 
-dist::Factor read_factor(const File& file, const std::string& dataset, int k,
-                         const dist::BlockCyclic1D& map, FactorLayout layout) {
+dist::Factor read_factor(const File& file, const std::string& dataset, const dist::Factor& like,
+                         FactorLayout layout) {
+  const int k = like.k;
+  const dist::BlockCyclic1D& map = like.map;
   hsize_t rows = 0, cols = 0;
   Handle set;
   const bool by_index = layout == FactorLayout::index_major;
@@ -151,7 +154,7 @@ dist::Factor read_factor(const File& file, const std::string& dataset, int k,
                   std::to_string(cols) + ", expected " + std::to_string(want_rows) + "x" +
                   std::to_string(want_cols));
   });
-  dist::Factor f(k, map);
+  dist::Factor f = dist::Factor::like(like, k);
   const long count = f.local_count();
   const std::string what = dataset + " from '" + file.path() + "'";
   if (by_index) {

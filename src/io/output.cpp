@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/mpi.hpp"
 
 namespace nmfx::io {
 namespace fs = std::filesystem;
@@ -30,28 +31,22 @@ std::string check_writable(const std::string& path) {
 
 }  // namespace
 
-AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path) : comm_(comm), path_(std::move(path)) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  agree(comm, rank == 0 ? check_writable(path_) : "");
-  long id = rank == 0 ? long(getpid()) : 0;
-  MPI_Bcast(&id, 1, MPI_LONG, 0, comm);
+AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path)
+    : comm_(comm), path_(std::move(path)), root_(Communicator(comm).rank() == 0) {
+  agree(comm, root_ ? check_writable(path_) : "");
+  long id = root_ ? long(getpid()) : 0;
+  Communicator(comm).broadcast(&id, 1);
   const fs::path p(path_);
   temporary_ = (p.parent_path() / ("." + p.filename().string() + ".tmp" + std::to_string(id))).string();
 }
 
 AtomicOutput::~AtomicOutput() {
-  int rank = 0, finalized = 0;
-  MPI_Finalized(&finalized);
-  if (!finalized) MPI_Comm_rank(comm_, &rank);
-  if (!committed_ && rank == 0) std::remove(temporary_.c_str());
+  if (!committed_ && root_) std::remove(temporary_.c_str());
 }
 
 void AtomicOutput::commit() {
-  int rank = 0;
-  MPI_Comm_rank(comm_, &rank);
   std::string failure;
-  if (rank == 0 && std::rename(temporary_.c_str(), path_.c_str()) != 0)
+  if (root_ && std::rename(temporary_.c_str(), path_.c_str()) != 0)
     failure = "cannot move the finished result to '" + path_ + "'";
   agree(comm_, failure);
   committed_ = true;

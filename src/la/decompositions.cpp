@@ -42,7 +42,10 @@ void factorize(MPI_Comm comm, Routine routine, const char* name, long m, long n,
 
 }  // namespace
 
-std::vector<double> qr_r(const Communicator& comm, int context, const dist::Factor& f) {
+std::vector<double> qr_r(const dist::Factor& f) {
+  const Communicator& comm = f.reduce_comm();
+  const int context = f.blacs_context();
+  if (context < 0) throw Error("a replicated factor has no ScaLAPACK QR");
   const long k = f.k, count = f.local_count(), global = f.map.global_size();
   // ScaLAPACK wants the local rows column-major (count x k): transpose.
   std::vector<double> a(std::size_t(std::max(1L, count) * k));
@@ -106,8 +109,8 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
   dist::DistMatrix vectors(grid, k > 0 ? p : 0, k > 0 ? p : 0, block, block);
   const auto desc_t = descriptor(t, grid);
   const auto desc_vec = k > 0 ? descriptor(vectors, grid) : desc_t;
-  Svd out{std::vector<double>(static_cast<std::size_t>(p)), dist::Factor(k, x.rows),
-          dist::Factor(k, x.cols)};
+  Svd out{std::vector<double>(static_cast<std::size_t>(p)), dist::Factor::rows_of(grid, k, x),
+          dist::Factor::cols_of(grid, k, x)};
   const int pi = int(p), one = 1;
   const char* jobu = k > 0 && !tall ? "V" : "N";
   const char* jobvt = k > 0 && tall ? "V" : "N";
@@ -135,15 +138,15 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
       const long component = tall ? gi : gj, index = tall ? gj : gi;
       if (component < k) leading[std::size_t(index * k + component)] = vectors.at(i, j);
     }
-  MPI_Allreduce(MPI_IN_PLACE, leading.data(), int(leading.size()), MPI_DOUBLE, MPI_SUM, grid.comm());
+  grid.full_comm().sum(leading);
   dist::Factor& known = tall ? out.v : out.u;
   dist::Factor& derived = tall ? out.u : out.v;
   for (long c = 0; c < known.local_count(); ++c)
     for (int j = 0; j < k; ++j) known.vector(c)[j] = leading[std::size_t(known.map.to_global(c) * k + j)];
   if (tall)
-    xht(grid, x, known, derived);
+    xht(x, known, derived);
   else
-    wtx(grid, x, known, derived);
+    wtx(x, known, derived);
   // Singular values at rounding level carry no direction: their vectors
   // would be noise, so they are left zero.
   const double floor = 1e-15 * double(std::max(m, n)) * (p > 0 ? out.sigma[0] : 0.0);
@@ -155,13 +158,12 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
   return out;
 }
 
-Svd svd(const Communicator& across, const dist::Factor& f, int k) {
+Svd svd(const dist::Factor& f, int k) {
   const long r = f.k;
   std::vector<double> g(std::size_t(r * r)), vectors;
-  la::gram(r, f.local_count(), f.local.data(), r, g.data());
-  across.sum(g.data(), r * r);
+  la::gram(f, g.data());
   const std::vector<double> values = symmetric_eigenvectors(r, g.data(), vectors);  // ascending
-  Svd out{{}, dist::Factor(k, dist::replicated(r)), dist::Factor(k, f.map)};
+  Svd out{{}, dist::Factor::replicated(f.distribution.grid(), k, r), dist::Factor::like(f, k)};
   for (long j = r - 1; j >= 0; --j) out.sigma.push_back(std::sqrt(std::max(values[std::size_t(j)], 0.0)));
   // As above: directions below rounding level (of sigma^2 here) are left zero.
   const double floor = (out.sigma.empty() ? 0.0 : out.sigma[0]) * 1e-7;

@@ -22,8 +22,7 @@ thread_local std::vector<double> scratch;
 
 }  // namespace
 
-void xht(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor& h,
-         dist::Factor& out) {
+void xht(const dist::DistMatrix& x, const dist::Factor& h, dist::Factor& out) {
   const long k = h.k, rows = x.local_rows(), cols = x.local_cols();
   scratch.assign(out.local.size(), 0.0);
   // X H^T : (rows x cols) * (cols x k), H stored k x cols
@@ -31,11 +30,10 @@ void xht(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor&
     gemm(Op::none, Op::transpose, rows, k, cols, 1.0, x.local.data(), x.leading_dim(),
          h.local.data(), k, 0.0, scratch.data(), rows);
   transpose_into(scratch, out);
-  grid.row_comm().sum(out.local.data(), long(out.local.size()));
+  h.reduce_comm().sum(out.local);
 }
 
-void wtx(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor& w,
-         dist::Factor& out) {
+void wtx(const dist::DistMatrix& x, const dist::Factor& w, dist::Factor& out) {
   const long k = w.k, rows = x.local_rows(), cols = x.local_cols();
   scratch.assign(out.local.size(), 0.0);
   // X^T W : (cols x rows) * (rows x k), W stored k x rows
@@ -43,21 +41,20 @@ void wtx(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor&
     gemm(Op::transpose, Op::transpose, cols, k, rows, 1.0, x.local.data(), x.leading_dim(),
          w.local.data(), k, 0.0, scratch.data(), cols);
   transpose_into(scratch, out);
-  grid.col_comm().sum(out.local.data(), long(out.local.size()));
+  w.reduce_comm().sum(out.local);
 }
 
-void gram(const Communicator& across, const dist::Factor& f, double* g) {
+void gram(const dist::Factor& f, double* g) {
   la::gram(f.k, f.local_count(), f.local.data(), f.k, g);
-  across.sum(g, f.k * f.k);
+  f.reduce_comm().sum(g, long(f.k) * f.k);
 }
 
-double dot(const Communicator& across, const dist::Factor& a, const dist::Factor& b) {
+double dot(const dist::Factor& a, const dist::Factor& b) {
   double s = 0.0;
   const std::size_t n = a.local.size();
 #pragma omp parallel for reduction(+ : s) schedule(static)
   for (std::size_t i = 0; i < n; ++i) s += a.local[i] * b.local[i];
-  across.sum(&s, 1);
-  return s;
+  return a.reduce_comm().sum(s);
 }
 
 }  // namespace nmfx::la

@@ -48,8 +48,8 @@ Spectrum summarize(std::vector<double> sigma) {
 namespace {
 
 /// Per component j: its L1 norm and squared L2 norm over all global indices
-/// (entries [0, k) and [k, 2k)).
-std::vector<double> component_norms(const Communicator& across, const dist::Factor& f) {
+/// (entries [0, k) and [k, 2k)), the same on every rank.
+std::vector<double> component_norms(const dist::Factor& f) {
   const int k = f.k;
   std::vector<double> norms(std::size_t(2 * k), 0.0);
   for (long c = 0; c < f.local_count(); ++c)
@@ -58,7 +58,7 @@ std::vector<double> component_norms(const Communicator& across, const dist::Fact
       norms[std::size_t(j)] += std::abs(v);
       norms[std::size_t(k + j)] += v * v;
     }
-  across.sum(norms.data(), 2 * k);
+  f.reduce_comm().sum(norms);
   return norms;
 }
 
@@ -69,8 +69,8 @@ Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::
   const int k = w.k;
   Evaluation e;
   e.iteration = iteration;
-  const std::vector<double> r_w = la::qr_r(grid.col_comm(), grid.column_context(), w);
-  const std::vector<double> r_h = la::qr_r(grid.row_comm(), grid.row_context(), h);
+  const std::vector<double> r_w = la::qr_r(w);
+  const std::vector<double> r_h = la::qr_r(h);
   std::vector<double> product(std::size_t(k) * k);
   la::gemm(la::Op::none, la::Op::transpose, k, k, k, 1.0, r_w.data(), k, r_h.data(), k, 0.0,
            product.data(), k);
@@ -78,10 +78,10 @@ Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::
   e.w = summarize(la::singular_values(k, k, r_w));
   e.h = summarize(la::singular_values(k, k, r_h));
 
-  const auto norms_w = component_norms(grid.col_comm(), w);
-  const auto norms_h = component_norms(grid.row_comm(), h);
+  const auto norms_w = component_norms(w);
+  const auto norms_h = component_norms(h);
   std::vector<double> gram_h(std::size_t(k) * k);
-  la::gram(grid.row_comm(), h, gram_h.data());
+  la::gram(h, gram_h.data());
   std::vector<int> live;
   double hoyer_w = 0, hoyer_h = 0;
   for (int j = 0; j < k; ++j) {
@@ -116,7 +116,7 @@ Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::
   std::vector<double> packed;
   for (const Spectrum* s : {&e.model, &e.w, &e.h}) packed.insert(packed.end(), s->sigma.begin(), s->sigma.end());
   packed.insert(packed.end(), {e.cosine_separation, e.hoyer_w, e.hoyer_h, double(e.dead_components)});
-  MPI_Bcast(packed.data(), int(packed.size()), MPI_DOUBLE, 0, grid.comm());
+  grid.full_comm().broadcast(packed.data(), long(packed.size()));
   auto next = packed.begin();
   for (Spectrum* s : {&e.model, &e.w, &e.h}) {
     *s = summarize(std::vector<double>(next, next + k));

@@ -17,8 +17,8 @@ void fill_uniform(std::uint64_t seed, std::uint64_t stream, double scale, dist::
 }
 
 /// Per component j of `f`: the norms of its positive and negative parts
-/// (entries [0, k) and [k, 2k)), summed over `across`.
-std::vector<double> signed_norms(const Communicator& across, const dist::Factor& f) {
+/// (entries [0, k) and [k, 2k)) over all its indices, the same on every rank.
+std::vector<double> signed_norms(const dist::Factor& f) {
   const int k = f.k;
   std::vector<double> norms(std::size_t(2 * k), 0.0);
   for (long c = 0; c < f.local_count(); ++c)
@@ -26,7 +26,7 @@ std::vector<double> signed_norms(const Communicator& across, const dist::Factor&
       const double v = f.vector(c)[j];
       norms[std::size_t(v > 0 ? j : k + j)] += v * v;
     }
-  across.sum(norms.data(), 2 * k);
+  f.reduce_comm().sum(norms);
   for (double& v : norms) v = std::sqrt(v);
   return norms;
 }
@@ -45,12 +45,11 @@ void eye_init(dist::Factor& w, dist::Factor& h) {
       for (int j = 0; j < f->k; ++j) f->vector(c)[j] = f->map.to_global(c) == j ? 1.0 : 0.0;
 }
 
-void nndsvd_init(const Communicator& across_u, const Communicator& across_v, const la::Svd& svd,
-                 NndsvdFill fill, double x_mean, std::uint64_t seed, dist::Factor& w,
-                 dist::Factor& h) {
+void nndsvd_init(const la::Svd& svd, NndsvdFill fill, double x_mean, std::uint64_t seed,
+                 dist::Factor& w, dist::Factor& h) {
   const int k = w.k;
-  const auto nu = signed_norms(across_u, svd.u);
-  const auto nv = signed_norms(across_v, svd.v);
+  const auto nu = signed_norms(svd.u);
+  const auto nv = signed_norms(svd.v);
   // For each component: which sign part wins and the scale sqrt(s * mp)
   // applied to the unit-normalized parts. A sign flip of (u_j, v_j) swaps
   // the parts and gives the same result, so any SVD solver agrees.

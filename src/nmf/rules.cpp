@@ -160,8 +160,7 @@ class Anls final : public PenalizedRule {
 
 class ProjectedGradient final : public PenalizedRule {
  public:
-  ProjectedGradient(const RuleOptions& options, const Communicator* across)
-      : PenalizedRule(options), across_(across) {}
+  explicit ProjectedGradient(const RuleOptions& options) : PenalizedRule(options) {}
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
               const double* right) override {
     double step = options_.step;
@@ -174,11 +173,8 @@ class ProjectedGradient final : public PenalizedRule {
     const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < n; ++i) f.local[i] = std::max(0.0, f.local[i] - step * buffer_[i]);
-    if (options_.sparsity >= 0) project_sparseness(*across_, f, options_.sparsity);
+    if (options_.sparsity >= 0) project_sparseness(f, options_.sparsity);
   }
-
- private:
-  const Communicator* across_;
 };
 
 class ProjectedLeastSquares final : public PenalizedRule {
@@ -273,25 +269,21 @@ void check_rule(Algorithm algorithm, const RuleOptions& options) {
   if (options.sparsity > 1) throw Error("--sparsity-w / --sparsity-h must lie in [0, 1]");
 }
 
-std::unique_ptr<UpdateRule> make_rule(Algorithm algorithm, const RuleOptions& options,
-                                      const Communicator* across) {
+std::unique_ptr<UpdateRule> make_rule(Algorithm algorithm, const RuleOptions& options) {
   check_rule(algorithm, options);
-  if (options.sparsity >= 0 && !across)
-    throw Error("sparseness projection needs the communicator of the factor's components");
   switch (algorithm) {
     case Algorithm::mu: return std::make_unique<Multiplicative>(options);
     case Algorithm::hals: return std::make_unique<Hals>(options);
     case Algorithm::anls: return std::make_unique<Anls>(options);
-    case Algorithm::pgd: return std::make_unique<ProjectedGradient>(options, across);
+    case Algorithm::pgd: return std::make_unique<ProjectedGradient>(options);
     case Algorithm::als: return std::make_unique<ProjectedLeastSquares>(options);
     case Algorithm::adam: return std::make_unique<Adam>(options);
   }
   throw Error("unknown update rule", true);
 }
 
-std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options,
-                                      const Communicator* across) {
-  return make_rule(parse_algorithm(name), options, across);
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options) {
+  return make_rule(parse_algorithm(name), options);
 }
 
 }  // namespace nmfx::nmf

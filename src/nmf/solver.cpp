@@ -1,7 +1,5 @@
 #include "nmfx/nmf/solver.hpp"
 
-#include <mpi.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -22,11 +20,13 @@ void multiply(la::Op op_a, la::Op op_b, long m, long n, long k, const double* a,
   la::gemm(op_a, op_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c.data(), m);
 }
 
-/// Makes `f` a k x map factor, reusing its memory (contents unspecified).
-void shape(dist::Factor& f, int k, const dist::BlockCyclic1D& map) {
+/// Makes `f` a factor of k-vectors for the indices of `like`, distributed
+/// alike, reusing its memory (contents unspecified).
+void shape(dist::Factor& f, int k, const dist::Factor& like) {
   f.k = k;
-  f.map = map;
-  f.local.resize(std::size_t(k) * map.local_size());
+  f.map = like.map;
+  f.distribution = like.distribution;
+  f.local.resize(std::size_t(k) * like.map.local_size());
 }
 
 double inner(const std::vector<double>& a, const std::vector<double>& b) {
@@ -46,7 +46,8 @@ class Iteration {
   Iteration(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
             const Phase& phase)
       : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
-        depth_(model.depth()), z1_(model.w[0].k, model.h[0].map) {}
+        depth_(model.depth()), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
+        cross_(dist::Factor::replicated(grid, 0, 0)) {}
 
   /// The products of the current model (at the start, or after a resume).
   void prepare() {
@@ -69,10 +70,10 @@ class Iteration {
     const int L = depth_;
     if (block == 0) {  // W1: data X
       const dist::Factor& b = model_.h[0];
-      shape(cross_, b.k, model_.w[0].map);
-      la::xht(grid_, x_, b, cross_);
+      shape(cross_, b.k, model_.w[0]);
+      la::xht(x_, b, cross_);
       gram_.resize(std::size_t(b.k) * b.k);
-      la::gram(grid_.row_comm(), b, gram_.data());
+      la::gram(b, gram_.data());
       right_.clear();
     } else if (block < L) {  // inner W_i, i = block + 1: data D_{i-1}
       const int j = block;
@@ -82,22 +83,23 @@ class Iteration {
       std::vector<double> c;
       multiply(la::Op::none, la::Op::transpose, b.k, w.local_count(), b.local_count(),
                b.local.data(), d.data(), c);
-      grid_.row_comm().sum(c.data(), long(c.size()));
-      shape(cross_, b.k, w.map);
+      b.reduce_comm().sum(c);
+      shape(cross_, b.k, w);
       cross_.local = std::move(c);
       gram_.resize(std::size_t(b.k) * b.k);
-      la::gram(grid_.row_comm(), b, gram_.data());
+      la::gram(b, gram_.data());
       if (phase_.global) right_ = metric(j);
       else right_.clear();
-      // Every grid row reduced its own copy; rank 0's is everyone's, so the
-      // replicated W_i stay identical whatever the collectives' order.
+      // Every copy of the code reduced its own sums; the first copy's is
+      // everyone's, so the replicated W_i stay identical whatever the
+      // collectives' order.
       for (std::vector<double>* v : {&cross_.local, &gram_, &right_})
-        MPI_Bcast(v->data(), int(v->size()), MPI_DOUBLE, 0, grid_.col_comm().get());
+        b.replica_comm().broadcast(v->data(), long(v->size()));
     } else {  // code H_i, i = block - L + 1
       const int j = block - L;
       const dist::Factor& w = model_.w[j];
       const dist::Factor& h = model_.h[j];
-      shape(cross_, h.k, h.map);
+      shape(cross_, h.k, h);
       if (j == 0) {
         cross_.local = z1_.local;
         gram_ = p1_;
@@ -142,9 +144,9 @@ class Iteration {
     std::vector<std::vector<double>> grams;  // H_i H_i^T of the layers measured
     for (int j = 0; j < d; ++j) grams.push_back(code_gram(j));
     const double model2 = inner(metric(d), grams.back());
-    const double cross = inner(projected_x(d), hd.local);
-    double shared[2] = {seconds, std::max(0.0, x_norm2_ - 2 * sum_along_rows(cross) + model2) / norm2};
-    MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, grid_.comm());
+    const double cross = hd.reduce_comm().sum(inner(projected_x(d), hd.local));
+    double shared[2] = {seconds, std::max(0.0, x_norm2_ - 2 * cross + model2) / norm2};
+    grid_.full_comm().max(shared, 2);
     Record record{iteration, shared[0], shared[1], {}};
     if (depth_ > 1) record.layer_rel_error = layer_errors(grams);
     return record;
@@ -172,8 +174,7 @@ class Iteration {
     dist::Factor& h = model_.h[std::size_t(j)];
     dist::Factor& w_next = model_.w[std::size_t(j + 1)];
     std::vector<double> g(std::size_t(w.k) * w.k);
-    if (j == 0) la::gram(grid_.col_comm(), w, g.data());
-    else la::gram(w.k, w.local_count(), w.local.data(), w.k, g.data());
+    la::gram(w, g.data());
     for (int a = 0; a < w.k; ++a) {
       const double norm = std::sqrt(g[std::size_t(a) * w.k + a]);
       if (!(norm > 0)) continue;
@@ -186,9 +187,9 @@ class Iteration {
   /// z1_ = W1^T X and p1_ = W1^T W1 for the current W1 (the second GEMM).
   void refresh_first_layer() {
     const dist::Factor& w = model_.w[0];
-    la::wtx(grid_, x_, w, z1_);
+    la::wtx(x_, w, z1_);
     p1_.resize(std::size_t(w.k) * w.k);
-    la::gram(grid_.col_comm(), w, p1_.data());
+    la::gram(w, p1_.data());
   }
 
   /// Global loss: h[j] = W_{j+2} h[j+1], from H leftwards.
@@ -237,13 +238,8 @@ class Iteration {
   std::vector<double> code_gram(int j) const {
     const dist::Factor& h = model_.h[std::size_t(j)];
     std::vector<double> g(std::size_t(h.k) * h.k);
-    la::gram(grid_.row_comm(), h, g.data());
+    la::gram(h, g.data());
     return g;
-  }
-
-  double sum_along_rows(double local) const {
-    grid_.row_comm().sum(&local, 1);
-    return local;
   }
 
   /// ||D_{i-1} - W_i H_i||^2 / ||D_{i-1}||^2 for the layers 1..d whose code
@@ -269,11 +265,11 @@ class Iteration {
         la::gram(w.k, w.local_count(), w.local.data(), w.k, ww.data());
         model2 = inner(ww, hh);
       }
-      cross = sum_along_rows(cross);
+      cross = h.reduce_comm().sum(cross);
       const double e = std::max(0.0, data2 - 2 * cross + model2);
       out[j] = data2 > 0 ? e / data2 : 0.0;
     }
-    MPI_Allreduce(MPI_IN_PLACE, out.data(), depth_, MPI_DOUBLE, MPI_MAX, grid_.comm());
+    grid_.full_comm().max(out);
     return out;
   }
 
@@ -285,7 +281,7 @@ class Iteration {
   int depth_;
   dist::Factor z1_;          // W1^T X (r1 x local cols)
   std::vector<double> p1_;   // W1^T W1
-  dist::Factor cross_{0, dist::BlockCyclic1D(0, 1, 1, 0)};
+  dist::Factor cross_;
   std::vector<double> gram_, right_;
 };
 
@@ -295,7 +291,7 @@ dist::Factor partial_product(const Model& model, int d) {
   dist::Factor a = model.w[0];
   for (int i = 1; i < d; ++i) {
     const dist::Factor& w = model.w[std::size_t(i)];
-    dist::Factor next(w.k, a.map);
+    dist::Factor next = dist::Factor::like(a, w.k);
     if (a.local_count() > 0)
       la::gemm(la::Op::none, la::Op::none, w.k, a.local_count(), w.local_count(), 1.0,
                w.local.data(), w.k, a.local.data(), a.k, 0.0, next.local.data(), w.k);
@@ -322,7 +318,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
                   const Observer& observer, const std::vector<Record>& resumed) {
   Iteration iteration(grid, x, x_norm2, model, phase);
   // A resumed solve continues the clock where the earlier one stopped.
-  const double start = MPI_Wtime() - (resumed.empty() ? 0.0 : resumed.back().seconds);
+  const double start = wall_time() - (resumed.empty() ? 0.0 : resumed.back().seconds);
   SolveResult result;
 
   // The observer's verdict, agreed across ranks: the reason of the lowest
@@ -331,11 +327,10 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
     const StopReason reason = observer ? observer({result.history.back(), result.history, model})
                                        : StopReason::none;
     const int size = grid.size();
-    int first = reason == StopReason::none ? size : grid.rank();
-    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, grid.comm());
+    const int first = grid.full_comm().min(reason == StopReason::none ? size : grid.rank());
     if (first == size) return StopReason::none;
     int agreed = int(reason);
-    MPI_Bcast(&agreed, 1, MPI_INT, first, grid.comm());
+    grid.full_comm().broadcast(&agreed, 1, first);
     return StopReason(agreed);
   };
 
@@ -358,7 +353,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   iteration.prepare();
   result.stop_reason = StopReason::max_iter;
   if (resumed.empty()) {
-    result.history.push_back(iteration.measure(0, MPI_Wtime() - start));
+    result.history.push_back(iteration.measure(0, wall_time() - start));
     if (const StopReason reason = observe(); reason != StopReason::none) {
       result.stop_reason = reason;
       return result;
@@ -375,7 +370,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   // agrees on it), so all ranks leave the loop together.
   for (long it = result.iterations + 1; it <= stop.max_iterations; ++it) {
     iteration.step(rules);
-    result.history.push_back(iteration.measure(it, MPI_Wtime() - start));
+    result.history.push_back(iteration.measure(it, wall_time() - start));
     result.iterations = it;
     if (const StopReason reason = observe(); reason != StopReason::none) {
       result.stop_reason = reason;

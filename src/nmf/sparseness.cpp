@@ -5,7 +5,8 @@
 
 namespace nmfx::nmf {
 
-void project_sparseness(const Communicator& across, dist::Factor& f, double target) {
+void project_sparseness(dist::Factor& f, double target) {
+  const Communicator& across = f.reduce_comm();
   const int k = f.k;
   const long count = f.local_count();
   const double n = double(f.map.global_size()), root = std::sqrt(n);

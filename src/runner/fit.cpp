@@ -27,22 +27,12 @@ std::string join(const std::vector<int>& values) {
   return out;
 }
 
-/// The data of a fit on its grid: X block-cyclic, its sum and squared norm.
-struct Problem {
-  ProcessGrid grid;
-  int block;
-  dist::DistMatrix x;
-  double sum = 0, norm2 = 0;
-  double mean() const { return sum / (double(x.rows.global_size()) * double(x.cols.global_size())); }
-};
-
-/// Collective: checks the shape against the plan, chooses the grid, reads X
-/// and checks it is non-negative, finite and not all zero.
-Problem read_problem(MPI_Comm comm, const FitPlan& plan, bool verbose) {
+/// Collective: the grid for the data's shape (and the ranks mpirun
+/// started); Error when the shape cannot hold the model.
+GridShape grid_shape(MPI_Comm comm, const FitPlan& plan) {
   const FitConfig& c = plan.config;
-  io::File data = io::File::open_read(comm, c.data_path);
-  int size = 1;
-  MPI_Comm_size(comm, &size);
+  const io::File data = io::File::open_read(comm, c.data_path);
+  const int size = Communicator(comm).size();
   GridShape shape;
   collectively(comm, [&] {
     const io::Dims dims = io::matrix_shape(data, c.dataset);
@@ -55,36 +45,54 @@ Problem read_problem(MPI_Comm comm, const FitPlan& plan, bool verbose) {
       throw Error("--grid " + shape.str() + " needs " + std::to_string(long(shape.rows) * shape.cols) +
                   " ranks but mpirun started " + std::to_string(size));
   });
-  const double start = MPI_Wtime();
-  const int block = c.block > 0 ? c.block : dist::default_block;
-  ProcessGrid grid(comm, shape);
-  dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, block, block);
-  data.close();
-  Problem p{std::move(grid), block, std::move(x)};
-  const std::string what = c.dataset + " in '" + c.data_path + "'";
-  dist::require_nonnegative_finite(p.grid.comm(), p.x, what);
-  double sums[2] = {0, 0};  // sum and sum of squares
-  for (double v : p.x.local) {
-    sums[0] += v;
-    sums[1] += v * v;
-  }
-  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, p.grid.comm());
-  p.sum = sums[0];
-  p.norm2 = sums[1];
-  if (!(p.norm2 > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
-  if (verbose) {
-    const std::string model = plan.deep() ? "deep " + join(plan.ranks) + " (" + c.deep_loss + ")"
-                                          : "k=" + std::to_string(plan.ranks[0]);
-    std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, %s, grid %s, block %d, %d rank%s\n",
-                what.c_str(), p.x.rows.global_size(), p.x.cols.global_size(), MPI_Wtime() - start,
-                c.algorithm.c_str(), model.c_str(), shape.str().c_str(), block, size, size > 1 ? "s" : "");
-  }
-  return p;
+  return shape;
 }
+
+/// The data of a fit on its grid: X block-cyclic, its sum and squared norm.
+/// Not movable: the factors made on its grid point to it.
+struct Problem {
+  /// Collective: reads X and checks it is non-negative, finite and not all zero.
+  Problem(MPI_Comm comm, const FitPlan& plan, bool verbose)
+      : grid(comm, grid_shape(comm, plan)),
+        block(plan.config.block > 0 ? plan.config.block : dist::default_block),
+        x(grid, 0, 0, block, block) {
+    const FitConfig& c = plan.config;
+    const double start = wall_time();
+    x = io::read_matrix(io::File::open_read(comm, c.data_path), c.dataset, grid, block, block);
+    const std::string what = c.dataset + " in '" + c.data_path + "'";
+    dist::require_nonnegative_finite(grid.comm(), x, what);
+    double sums[2] = {0, 0};  // sum and sum of squares
+    for (double v : x.local) {
+      sums[0] += v;
+      sums[1] += v * v;
+    }
+    grid.full_comm().sum(sums, 2);
+    sum = sums[0];
+    norm2 = sums[1];
+    if (!(norm2 > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
+    if (verbose) {
+      const std::string model = plan.deep() ? "deep " + join(plan.ranks) + " (" + c.deep_loss + ")"
+                                            : "k=" + std::to_string(plan.ranks[0]);
+      std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, %s, grid %s, block %d, %d rank%s\n",
+                  what.c_str(), x.rows.global_size(), x.cols.global_size(), wall_time() - start,
+                  c.algorithm.c_str(), model.c_str(), grid.shape().str().c_str(), block, grid.size(),
+                  grid.size() > 1 ? "s" : "");
+    }
+  }
+  Problem(const Problem&) = delete;
+  Problem& operator=(const Problem&) = delete;
+
+  double mean() const { return sum / (double(x.rows.global_size()) * double(x.cols.global_size())); }
+
+  ProcessGrid grid;
+  int block;
+  dist::DistMatrix x;
+  double sum = 0, norm2 = 0;
+};
 
 /// sigma(X) and the Eckart-Young bound on the error of any rank-k model.
 void measure_reference(const Problem& p, int k, run_file::Measurements& measured, bool verbose) {
-  const double start = MPI_Wtime();
+  const double start = wall_time();
   measured.sigma_x = la::svd(p.grid, p.x, 0).sigma;
   double tail = 0;  // sum of sigma_i^2 beyond k: the best any rank-k model leaves
   for (std::size_t i = std::size_t(k); i < measured.sigma_x.size(); ++i)
@@ -93,16 +101,17 @@ void measure_reference(const Problem& p, int k, run_file::Measurements& measured
   if (verbose)
     std::printf("nmfx fit: singular values of X in %.2f s; best rank-%d rel_error "
                 "(Eckart-Young) %.6e, rel_residual %.6f\n",
-                MPI_Wtime() - start, k, measured.svd_rel_error, std::sqrt(measured.svd_rel_error));
+                wall_time() - start, k, measured.svd_rel_error, std::sqrt(measured.svd_rel_error));
 }
 
 /// The model's factors, every entry 0: W1 and the codes over X's rows and
 /// columns, the inner W_i replicated.
-nmf::Model empty_model(const std::vector<int>& ranks, const dist::DistMatrix& x) {
+nmf::Model empty_model(const ProcessGrid& grid, const std::vector<int>& ranks, const dist::DistMatrix& x) {
   nmf::Model model;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
-    model.w.emplace_back(ranks[i], i == 0 ? x.rows : dist::replicated(ranks[i - 1]));
-    model.h.emplace_back(ranks[i], x.cols);
+    model.w.push_back(i == 0 ? dist::Factor::rows_of(grid, ranks[i], x)
+                             : dist::Factor::replicated(grid, ranks[i], ranks[i - 1]));
+    model.h.push_back(dist::Factor::cols_of(grid, ranks[i], x));
   }
   return model;
 }
@@ -110,7 +119,6 @@ nmf::Model empty_model(const std::vector<int>& ranks, const dist::DistMatrix& x)
 /// The model with a rule for every block, and the blocks as files see them
 /// (W's, then codes).
 struct Trainee {
-  Communicator self{MPI_COMM_SELF};  // where a replicated inner factor's components lie
   nmf::Model model;
   std::vector<std::unique_ptr<nmf::UpdateRule>> owned;
   nmf::Rules rules;
@@ -118,20 +126,18 @@ struct Trainee {
 };
 
 void make_trainee(const FitPlan& plan, const Problem& p, Trainee& t) {
-  const ProcessGrid& grid = p.grid;
-  t.model = empty_model(plan.ranks, p.x);
+  t.model = empty_model(p.grid, plan.ranks, p.x);
   for (int i = 0; i < plan.depth(); ++i) {
-    t.owned.push_back(nmf::make_rule(plan.algorithm, plan.config.rule_w, i == 0 ? &grid.col_comm() : &t.self));
+    t.owned.push_back(nmf::make_rule(plan.algorithm, plan.config.rule_w));
     t.rules.w.push_back(t.owned.back().get());
-    t.owned.push_back(nmf::make_rule(plan.algorithm, plan.config.rule_h, &grid.row_comm()));
+    t.owned.push_back(nmf::make_rule(plan.algorithm, plan.config.rule_h));
     t.rules.h.push_back(t.owned.back().get());
   }
   auto name = [&](char f, int i) { return plan.deep() ? f + std::to_string(i + 1) : std::string(1, f); };
   for (int i = 0; i < plan.depth(); ++i)
-    t.blocks.push_back({name('W', i), t.model.w[std::size_t(i)], *t.rules.w[std::size_t(i)],
-                        i == 0 ? grid.my_col() == 0 : grid.is_root()});
+    t.blocks.push_back({name('W', i), t.model.w[std::size_t(i)], *t.rules.w[std::size_t(i)]});
   for (int i = 0; i < plan.depth(); ++i)
-    t.blocks.push_back({name('H', i), t.model.h[std::size_t(i)], *t.rules.h[std::size_t(i)], grid.my_row() == 0});
+    t.blocks.push_back({name('H', i), t.model.h[std::size_t(i)], *t.rules.h[std::size_t(i)]});
 }
 
 /// Fills layer `layer` (1-based) as --init says, to factorize what it sees:
@@ -148,7 +154,7 @@ void initialize_layer(const FitPlan& plan, const Problem& p, nmf::Model& model, 
     const dist::Factor& code = model.h[std::size_t(layer - 2)];
     double sum = 0;
     for (double v : code.local) sum += v;
-    grid.row_comm().sum(&sum, 1);
+    code.reduce_comm().sum(&sum, 1);
     mean = sum / (double(code.k) * double(code.map.global_size()));
   }
   switch (plan.init) {
@@ -165,19 +171,17 @@ void initialize_layer(const FitPlan& plan, const Problem& p, nmf::Model& model, 
       const nmf::NndsvdFill fill = plan.init == Init::nndsvd    ? nmf::NndsvdFill::zeros
                                    : plan.init == Init::nndsvda ? nmf::NndsvdFill::mean
                                                                 : nmf::NndsvdFill::random;
-      const Communicator self(MPI_COMM_SELF);
       if (layer == 1)
-        nmf::nndsvd_init(grid.col_comm(), grid.row_comm(), la::svd(grid, p.x, w.k), fill, mean, seed, w, h);
+        nmf::nndsvd_init(la::svd(grid, p.x, w.k), fill, mean, seed, w, h);
       else
-        nmf::nndsvd_init(self, grid.row_comm(), la::svd(grid.row_comm(), model.h[std::size_t(layer - 2)], w.k),
-                         fill, mean, seed, w, h);
+        nmf::nndsvd_init(la::svd(model.h[std::size_t(layer - 2)], w.k), fill, mean, seed, w, h);
       break;
     }
     case Init::file: {
       const std::string& path = plan.init_file;
       io::File run = io::File::open_read(grid.comm(), path);
-      w = io::read_factor(run, "/W", w.k, w.map, io::FactorLayout::index_major);
-      h = io::read_factor(run, "/H", h.k, h.map, io::FactorLayout::component_major);
+      w = io::read_factor(run, "/W", w, io::FactorLayout::index_major);
+      h = io::read_factor(run, "/H", h, io::FactorLayout::component_major);
       collectively(grid.comm(), [&] {
         for (const dist::Factor* f : {&w, &h})
           for (double v : f->local)
@@ -190,11 +194,11 @@ void initialize_layer(const FitPlan& plan, const Problem& p, nmf::Model& model, 
   if (plan.config.init_scale != 1)  // make_plan allows it for random and eye only
     for (dist::Factor* f : {&w, &h})
       for (double& v : f->local) v *= plan.config.init_scale;
-  // Each grid row reduced its own copy of an inner layer's statistics; rank
-  // 0's result is everyone's, so the replicas start (and stay) identical.
+  // Every copy of the code reduced an inner layer's statistics on its own;
+  // the first copy's result is everyone's, so the replicas start (and stay)
+  // identical.
   if (layer > 1)
-    for (dist::Factor* f : {&w, &h})
-      MPI_Bcast(f->local.data(), int(f->local.size()), MPI_DOUBLE, 0, grid.col_comm().get());
+    for (dist::Factor* f : {&w, &h}) h.replica_comm().broadcast(f->local.data(), long(f->local.size()));
 }
 
 FitSummary summarize(const ProcessGrid& grid, const nmf::SolveResult& result,
@@ -337,7 +341,7 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
       throw Error("the output '" + config.output_path + "' is the input file; choose another name");
   });
   io::AtomicOutput output(comm, config.output_path);
-  const Problem problem = read_problem(comm, plan, verbose);
+  const Problem problem(comm, plan, verbose);
   Training training(plan, problem, verbose);
   if (config.resume) training.resume();
   const nmf::SolveResult result = training.train();

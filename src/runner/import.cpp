@@ -130,7 +130,7 @@ Imported import_images(const ProcessGrid& grid, const ImportConfig& c, bool verb
     if (grid.rank() == 0)
       for (const std::string& name : io::list_images(c.input_path)) listing += name + '\0';
   });
-  broadcast(comm, listing);
+  grid.full_comm().broadcast(listing);
   std::vector<std::string> names;
   for (std::size_t at = 0, end; (end = listing.find('\0', at)) != std::string::npos; at = end + 1)
     names.push_back(listing.substr(at, end - at));
@@ -152,7 +152,7 @@ Imported import_images(const ProcessGrid& grid, const ImportConfig& c, bool verb
       shapes[std::size_t(3 * row + 2)] = s.channels;
     }
   });
-  MPI_Allreduce(MPI_IN_PLACE, shapes.data(), int(shapes.size()), MPI_LONG, MPI_SUM, comm);
+  grid.full_comm().sum(shapes);
   Imported out(dist::DistMatrix(grid, m, 0, rows.block(), dist::default_block), available);
   collectively(comm, [&] { choose_image_shape(c, names, shapes, out); });
   const long n = out.height * out.width * out.channels;
@@ -293,10 +293,8 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
   ImportConfig c = config;
   if (c.format == "hdf5" && c.dataset.empty()) c.dataset = "/X";
   io::AtomicOutput output(comm, c.output_path);
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  const ProcessGrid grid(comm, {size, 1});
-  const double start = MPI_Wtime();
+  const ProcessGrid grid(comm, {Communicator(comm).size(), 1});
+  const double start = wall_time();
   Imported data = c.format == "idx"      ? import_idx(grid, c)
                   : c.format == "images" ? import_images(grid, c, verbose)
                   : c.format == "npy"    ? import_npy(grid, c)
@@ -334,7 +332,7 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
                   data.channels > 1 ? "s" : "");
     if (!data.labels.empty()) std::printf(", /labels");
     if (!data.filenames.empty()) std::printf(", /filenames");
-    std::printf(") in %.2f s\n", MPI_Wtime() - start);
+    std::printf(") in %.2f s\n", wall_time() - start);
   }
 }
 

@@ -90,8 +90,7 @@ Checkpointer::Checkpointer(const FitState& state, const StopSignals& signals, Wr
 
 nmf::StopReason Checkpointer::observe(const nmf::IterationView& view) {
   // A signal on any rank stops every rank at this iteration boundary.
-  int signalled = signals_.received() ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &signalled, 1, MPI_INT, MPI_MAX, state_.grid.comm());
+  const bool signalled = state_.grid.full_comm().max(signals_.received() ? 1 : 0) != 0;
   const long every = state_.plan.config.checkpoint_every;
   const long iteration = view.record.iteration;
   if (signalled || (every > 0 && iteration > 0 && iteration % every == 0)) write_(view);

@@ -165,9 +165,9 @@ void write_rule_states(io::File& out, const std::vector<Block>& blocks) {
     if (!state) continue;
     const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i) {
-      dist::Factor array(b.factor.k, b.factor.map);
+      dist::Factor array = dist::Factor::like(b.factor, b.factor.k);
       if (state->arrays[i].size() == array.local.size()) array.local = state->arrays[i];
-      io::write_factor(out, group + "/" + std::to_string(i), array, b.writer, io::FactorLayout::index_major);
+      io::write_factor(out, group + "/" + std::to_string(i), array, io::FactorLayout::index_major);
     }
     out.write_attribute("steps", state->steps, group);
   }
@@ -180,7 +180,7 @@ void read_rule_states(const io::File& in, const std::vector<Block>& blocks) {
     const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i)
       state->arrays[i] =
-          io::read_factor(in, group + "/" + std::to_string(i), b.factor.k, b.factor.map, io::FactorLayout::index_major)
+          io::read_factor(in, group + "/" + std::to_string(i), b.factor, io::FactorLayout::index_major)
               .local;
     state->steps = long(in.read_number_attribute("steps", group));
   }
@@ -211,12 +211,10 @@ bool same_file(const std::string& a, const std::string& b) {
 void write_contents(io::File& out, const Contents& c, const std::string& kind) {
   const settings::FitPlan& plan = c.plan;
   write_header(out, kind);
-  for (const Block& b : c.blocks) io::write_factor(out, block_dataset(plan, b), b.factor, b.writer, layout_of(b));
+  for (const Block& b : c.blocks) io::write_factor(out, block_dataset(plan, b), b.factor, layout_of(b));
   if (plan.deep()) {  // the model itself, for every tool that reads /W and /H
-    io::write_factor(out, "/W", nmf::partial_product(c.model, c.trained_depth), c.grid.my_col() == 0,
-                     io::FactorLayout::index_major);
-    io::write_factor(out, "/H", c.model.h[std::size_t(c.trained_depth - 1)], c.grid.my_row() == 0,
-                     io::FactorLayout::component_major);
+    io::write_factor(out, "/W", nmf::partial_product(c.model, c.trained_depth), io::FactorLayout::index_major);
+    io::write_factor(out, "/H", c.model.h[std::size_t(c.trained_depth - 1)], io::FactorLayout::component_major);
     out.write_attribute("trained_depth", long(c.trained_depth));
   }
   write_history(out, c.history, c.model.depth(), c.measured.svd_rel_error);
@@ -292,7 +290,7 @@ std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings
     progress.stage_start = in.read_integer_attribute("stage_start");
   });
   for (const Block& b : blocks)
-    b.factor = io::read_factor(in, block_dataset(plan, b), b.factor.k, b.factor.map, layout_of(b));
+    b.factor = io::read_factor(in, block_dataset(plan, b), b.factor, layout_of(b));
   read_rule_states(in, blocks);
   measured.evaluations = read_evaluations(in, "/metrics/");
   for (std::size_t i = 0; i < measured.layers.size(); ++i)
@@ -323,8 +321,8 @@ Record read_record(const io::File& run) {
   return r;
 }
 
-dist::Factor read_dictionary(const io::File& run, int k, const dist::BlockCyclic1D& cols) {
-  dist::Factor h = io::read_factor(run, "/H", k, cols, io::FactorLayout::component_major);
+dist::Factor read_dictionary(const io::File& run, const dist::Factor& like) {
+  dist::Factor h = io::read_factor(run, "/H", like, io::FactorLayout::component_major);
   collectively(run.comm(), [&] {
     for (double v : h.local)
       if (!(v >= 0) || !std::isfinite(v)) throw Error("/H in '" + run.path() + "' is not finite and non-negative");

@@ -29,11 +29,10 @@ void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
     if (!(c.noise >= 0) || !std::isfinite(c.noise)) throw Error("--noise must be >= 0");
   });
   io::AtomicOutput output(comm, c.output_path);
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  const ProcessGrid grid(comm, choose_grid(size, c.rows, c.cols));
+  const ProcessGrid grid(comm, choose_grid(Communicator(comm).size(), c.rows, c.cols));
   dist::DistMatrix x(grid, c.rows, c.cols, dist::default_block, dist::default_block);
-  dist::Factor w(c.rank, x.rows), h(c.rank, x.cols);
+  dist::Factor w = dist::Factor::rows_of(grid, c.rank, x);
+  dist::Factor h = dist::Factor::cols_of(grid, c.rank, x);
   fill_abs_gaussian(c.seed, stream_w, w);
   fill_abs_gaussian(c.seed, stream_h, h);
   const long lr = x.local_rows(), lc = x.local_cols();
@@ -52,8 +51,8 @@ void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
 
   io::File out = io::File::create(comm, output.temporary_path());
   io::write_matrix(out, "/X", x);
-  io::write_factor(out, "/W_true", w, grid.my_col() == 0, io::FactorLayout::index_major);
-  io::write_factor(out, "/H_true", h, grid.my_row() == 0, io::FactorLayout::component_major);
+  io::write_factor(out, "/W_true", w, io::FactorLayout::index_major);
+  io::write_factor(out, "/H_true", h, io::FactorLayout::component_major);
   out.write_attribute("source", std::string("nmfx synth"));
   out.write_attribute("rank", long(c.rank));
   out.write_attribute("noise", c.noise);

@@ -16,11 +16,7 @@
 namespace nmfx::runner {
 namespace {
 
-int world_size(MPI_Comm comm) {
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  return size;
-}
+int world_size(MPI_Comm comm) { return Communicator(comm).size(); }
 
 /// The 2-D shape of `dataset` in `file`, agreed on every rank.
 io::Dims agreed_shape(const io::File& file, const std::string& dataset) {
@@ -33,8 +29,7 @@ io::Dims agreed_shape(const io::File& file, const std::string& dataset) {
 double squared_norm(const ProcessGrid& grid, const dist::DistMatrix& x) {
   double s = 0;
   for (double v : x.local) s += v * v;
-  MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, grid.comm());
-  return s;
+  return grid.full_comm().sum(s);
 }
 
 /// sum_{i >= k} sigma_i^2 / norm2.
@@ -61,24 +56,24 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   const ProcessGrid grid(comm, choose_grid(world_size(comm), long(x_dims[0]), long(x_dims[1])));
   const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_nonnegative_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
-  const dist::Factor h = run_file::read_dictionary(run, k, x.cols);
+  const dist::Factor h = run_file::read_dictionary(run, dist::Factor::cols_of(grid, k, x));
   // One exact NNLS per sample with the shared Gram matrix H H^T.
   std::vector<double> gram(std::size_t(k) * k);
-  la::gram(grid.row_comm(), h, gram.data());
-  dist::Factor cross(k, x.rows), w(k, x.rows);
-  la::xht(grid, x, h, cross);
+  la::gram(h, gram.data());
+  dist::Factor cross = dist::Factor::rows_of(grid, k, x), w = dist::Factor::rows_of(grid, k, x);
+  la::xht(x, h, cross);
   nmf::make_rule(nmf::Algorithm::anls)->update(w, cross, gram.data(), nullptr);
   std::vector<double> gram_w(gram.size());
-  la::gram(grid.col_comm(), w, gram_w.data());
+  la::gram(w, gram_w.data());
   double model2 = 0;
   for (std::size_t i = 0; i < gram.size(); ++i) model2 += gram[i] * gram_w[i];
   const double x2 = squared_norm(grid, x);
   const double rel_error =
-      x2 > 0 ? std::max(0.0, x2 - 2 * la::dot(grid.col_comm(), cross, w) + model2) / x2 : 0.0;
+      x2 > 0 ? std::max(0.0, x2 - 2 * la::dot(cross, w) + model2) / x2 : 0.0;
 
   io::File out = io::File::create(comm, output.temporary_path());
   run_file::write_header(out, "codes");
-  io::write_factor(out, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
+  io::write_factor(out, "/W", w, io::FactorLayout::index_major);
   out.write_attribute("run", c.run_path);
   out.write_attribute("data", c.data_path);
   out.write_attribute("dataset", c.dataset);
@@ -105,8 +100,9 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
   const int k = int(h_dims[0]);
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   dist::DistMatrix x_hat(grid, m, n, dist::default_block, dist::default_block);
-  const dist::Factor w = io::read_factor(codes, "/W", k, x_hat.rows, io::FactorLayout::index_major);
-  const dist::Factor h = run_file::read_dictionary(run, k, x_hat.cols);
+  const dist::Factor w = io::read_factor(codes, "/W", dist::Factor::rows_of(grid, k, x_hat),
+                                         io::FactorLayout::index_major);
+  const dist::Factor h = run_file::read_dictionary(run, dist::Factor::cols_of(grid, k, x_hat));
   if (x_hat.local_rows() > 0 && x_hat.local_cols() > 0)
     la::gemm(la::Op::transpose, la::Op::none, x_hat.local_rows(), x_hat.local_cols(), k, 1.0,
              w.local.data(), k, h.local.data(), k, 0.0, x_hat.local.data(), x_hat.leading_dim());
@@ -145,7 +141,7 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
     mean[std::size_t(x.cols.to_global(j))] = s;
   }
   // Each global column's partial sums live in one grid column: sum over all.
-  MPI_Allreduce(MPI_IN_PLACE, mean.data(), int(n), MPI_DOUBLE, MPI_SUM, grid.comm());
+  grid.full_comm().sum(mean);
   for (double& v : mean) v /= double(m);
   for (long j = 0; j < x.local_cols(); ++j)
     for (long i = 0; i < x.local_rows(); ++i) x.at(i, j) -= mean[std::size_t(x.cols.to_global(j))];
@@ -167,8 +163,8 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
 
   io::File out = io::File::create(comm, output.temporary_path());
   run_file::write_header(out, "pca");
-  io::write_factor(out, "/components", pca.v, grid.my_row() == 0, io::FactorLayout::component_major);
-  io::write_factor(out, "/scores", pca.u, grid.my_col() == 0, io::FactorLayout::index_major);
+  io::write_factor(out, "/components", pca.v, io::FactorLayout::component_major);
+  io::write_factor(out, "/scores", pca.u, io::FactorLayout::index_major);
   out.write_replicated("/mean", {hsize_t(n)}, mean.data());
   out.write_replicated("/explained_variance", {variance.size()}, variance.data());
   out.write_replicated("/explained_variance_ratio", {ratio.size()}, ratio.data());

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/mpi.hpp"
 #include "nmfx/io/hdf5.hpp"
 #include "nmfx/io/output.hpp"
 #include "nmfx/sweep/state.hpp"
@@ -133,8 +134,7 @@ void write_summary_h5(const std::string& path, const Plan& plan, const std::vect
 }  // namespace
 
 Tally collect(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  const int rank = Communicator(comm).rank();
   long counts[4] = {0, 0, 0, 0};
   collectively(comm, [&] {
     if (rank != 0) return;
@@ -147,7 +147,7 @@ Tally collect(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points)
     io::write_text_atomically((folder / "summary.csv").string(), summary_csv(plan, points, states));
     write_summary_h5((folder / "summary.h5").string(), plan, points, states);
   });
-  MPI_Bcast(counts, 4, MPI_LONG, 0, comm);
+  Communicator(comm).broadcast(counts, 4);
   return {counts[int(Status::done)], counts[int(Status::interrupted)], counts[int(Status::failed)],
           counts[int(Status::missing)]};
 }

@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <optional>
 
+#include "nmfx/core/counter.hpp"
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
 #include "nmfx/core/signals.hpp"
 #include "nmfx/runner/fit.hpp"
 #include "nmfx/sweep/collect.hpp"
-#include "nmfx/sweep/queue.hpp"
 #include "nmfx/sweep/state.hpp"
 
 namespace nmfx::sweep {
@@ -20,11 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int rank_of(MPI_Comm comm) {
-  int r = 0;
-  MPI_Comm_rank(comm, &r);
-  return r;
-}
+int rank_of(MPI_Comm comm) { return Communicator(comm).rank(); }
 
 /// Collective: creates the output folder (rank 0) and checks it is writable.
 void prepare_output(MPI_Comm comm, const Plan& plan) {
@@ -40,13 +36,6 @@ void prepare_output(MPI_Comm comm, const Plan& plan) {
       failure = "the output folder '" + folder + "' is not writable";
   }
   agree(comm, failure);
-}
-
-void broadcast_longs(MPI_Comm comm, std::vector<long>& values) {
-  long n = long(values.size());
-  MPI_Bcast(&n, 1, MPI_LONG, 0, comm);
-  values.resize(std::size_t(n));
-  MPI_Bcast(values.data(), int(n), MPI_LONG, 0, comm);
 }
 
 enum class Outcome { done, failed, interrupted };
@@ -68,7 +57,7 @@ Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose) {
   config.resume = resume;
   Attempt a;
   a.resumed = resume;
-  const double start = MPI_Wtime();
+  const double start = wall_time();
   try {
     a.summary = runner::run_fit(group, config, verbose);
     a.outcome = a.summary.stop_reason == nmf::StopReason::interrupted ? Outcome::interrupted : Outcome::done;
@@ -79,7 +68,7 @@ Attempt attempt(MPI_Comm group, const Point& point, bool resume, bool verbose) {
     if (leader && !record_failure(point, a.message))
       a.message += " (and '" + failure_path(point) + "' could not be written)";
   }
-  a.seconds = MPI_Wtime() - start;
+  a.seconds = wall_time() - start;
   return a;
 }
 
@@ -105,9 +94,9 @@ void report(const Point& point, long total, const Attempt& a, const std::string&
 /// from a shared queue until none is left (or a signal came).
 int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, int group_size, bool quiet,
                const StopSignals& signals) {
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  const int rank = rank_of(comm);
+  const Communicator all(comm);
+  const int size = all.size();
+  const int rank = all.rank();
   if (group_size <= 0) group_size = size;
   if (size % group_size != 0)
     throw Error("--group-size " + std::to_string(group_size) + " does not divide the " + std::to_string(size) +
@@ -133,10 +122,10 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
       }
     }
   });
-  broadcast_longs(comm, todo);
-  broadcast_longs(comm, resume);
+  all.broadcast(todo);
+  all.broadcast(resume);
   long tally[2] = {done_before, refused};
-  MPI_Bcast(tally, 2, MPI_LONG, 0, comm);
+  all.broadcast(tally, 2);
   done_before = tally[0];
   refused = tally[1];
   const int groups = size / group_size;
@@ -152,15 +141,15 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   const bool leader = group.rank() == 0;
   const std::string who = groups > 1 ? " [group " + std::to_string(rank / group_size) + "]" : "";
   long counts[3] = {0, 0, 0};  // done, failed, interrupted (counted by group leaders)
-  const double start = MPI_Wtime();
+  const double start = wall_time();
   {
-    WorkQueue queue(comm);
+    SharedCounter queue(all);
     for (;;) {
-      int stop = signals.received() ? 1 : 0;  // the group agrees before it takes a point
-      MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, group.get());
+      // The group agrees before it takes a point.
+      const int stop = group.max(signals.received() ? 1 : 0);
       long slot = -1;
       if (!stop && leader) slot = queue.next();
-      MPI_Bcast(&slot, 1, MPI_LONG, 0, group.get());
+      group.broadcast(&slot, 1);
       if (stop || slot >= long(todo.size())) break;
       const Point& point = points[std::size_t(todo[std::size_t(slot)])];
       const Attempt a = attempt(group.get(), point, resume[std::size_t(slot)] != 0, false);
@@ -171,8 +160,8 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
       if (a.outcome == Outcome::interrupted) break;
     }
   }  // the queue's window is freed here, by every rank together
-  const double seconds = MPI_Wtime() - start;
-  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_LONG, MPI_SUM, comm);
+  const double seconds = wall_time() - start;
+  all.sum(counts, 3);
   const long done = counts[0], failed = counts[1] + refused, interrupted = counts[2];
   const long not_started = long(todo.size()) - counts[0] - counts[1] - counts[2];
   if (rank == 0 && !quiet) {
@@ -200,7 +189,7 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
         break;
       }
     });
-    broadcast(comm, first_failure);
+    all.broadcast(first_failure);
     throw Error(std::to_string(failed) + " of " + std::to_string(total) + " points failed; first " + first_failure,
                 true);
   }
@@ -227,16 +216,16 @@ int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, 
     facts[1] = state.has_run_file;
     facts[2] = state.has_checkpoint;
   });
-  MPI_Bcast(facts, 3, MPI_LONG, 0, comm);
-  broadcast(comm, state.message);
+  const Communicator all(comm);
+  all.broadcast(facts, 3);
+  all.broadcast(state.message);
   const std::string label = "point " + std::to_string(task) + "/" + std::to_string(total) + " " + point.name;
   if (Status(facts[0]) == Status::done) {
     if (root && !quiet) std::printf("nmfx sweep: %s is done already (%s)\n", label.c_str(), point.config.output_path.c_str());
     return 0;
   }
   if (facts[1]) throw Error(label + ": " + state.message, true);
-  int stop = signals.received() ? 1 : 0;  // signalled while the files were read
-  MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, comm);
+  const int stop = all.max(signals.received() ? 1 : 0);  // signalled while the files were read
   if (stop) {
     if (root && !quiet) std::printf("nmfx sweep: %s: stopped by a signal before it started\n", label.c_str());
     return runner::interrupted_exit_code;

@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "nmfx/core/counter.hpp"
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/grid.hpp"
 
@@ -56,4 +58,57 @@ TEST_CASE("ProcessGrid: coordinates, communicators, and a wrong shape", "[core]"
     CHECK(grid.row_comm().rank() == grid.my_col());
   }
   CHECK_THROWS_AS(ProcessGrid(MPI_COMM_WORLD, GridShape{size + 1, 1}), Error);
+}
+
+TEST_CASE("the shared counter hands out every number exactly once", "[core]") {
+  const int ranks = test::world_size();
+  const long total = 200;
+  std::vector<long> mine;
+  const Communicator world(MPI_COMM_WORLD);
+  {
+    SharedCounter counter(world);
+    for (long n = counter.next(); n < total; n = counter.next()) mine.push_back(n);
+  }
+  // Count, over all ranks, how often each number was taken.
+  std::vector<long> taken(total, 0);
+  for (long n : mine) ++taken[std::size_t(n)];
+  world.sum(taken);
+  bool once = true;
+  for (long t : taken) once = once && t == 1;
+  CHECK(once);
+  // Each rank took numbers in increasing order.
+  CHECK(std::is_sorted(mine.begin(), mine.end()));
+  CHECK(ranks >= 1);
+}
+
+TEST_CASE("typed collectives: sums, extremes and broadcasts of every element type", "[core]") {
+  const Communicator world(MPI_COMM_WORLD);
+  const int size = world.size(), rank = world.rank();
+  CHECK(world.sum(1) == size);
+  CHECK(world.sum(long(rank)) == long(size) * (size - 1) / 2);
+  CHECK(world.sum(0.5) == 0.5 * size);
+  CHECK(world.max(rank) == size - 1);
+  CHECK(world.min(double(rank) + 1.5) == 1.5);
+  std::vector<long> values{long(rank), -long(rank), 7};
+  world.max(values);
+  CHECK(values == std::vector<long>{size - 1, 0, 7});
+  int pair[2] = {rank, 2 * rank};
+  world.min(pair, 2);
+  CHECK(pair[0] == 0);
+  CHECK(pair[1] == 0);
+  std::vector<double> grown(std::size_t(rank == 0 ? 5 : 1), double(rank));
+  if (rank == 0) grown.back() = 3.25;
+  world.broadcast(grown);
+  CHECK(grown == std::vector<double>{0, 0, 0, 0, 3.25});
+  std::string text = rank == size - 1 ? "from the last rank" : "";
+  world.broadcast(text, size - 1);
+  CHECK(text == "from the last rank");
+  long slot = rank == 0 ? 42 : -1;
+  world.broadcast(&slot, 1);
+  CHECK(slot == 42);
+  CHECK(Communicator::self().size() == 1);
+  CHECK(Communicator::self().sum(rank + 1) == rank + 1);
+  const double before = wall_time();
+  world.barrier();
+  CHECK(wall_time() >= before);
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "nmfx/core/error.hpp"
 #include "nmfx/la/blas.hpp"
 
 using namespace nmfx;
@@ -38,5 +39,34 @@ TEST_CASE("DistMatrix descriptor is ScaLAPACK-valid on every grid", "[dist]") {
     CHECK(desc[5] == 3);
     CHECK(desc[8] == x.leading_dim());
     CHECK(x.local.size() == std::size_t(x.local_rows() * x.local_cols()));
+  }
+}
+
+TEST_CASE("a factor's distribution names its communicators, context and writers", "[dist]") {
+  for (const GridShape shape : test::all_shapes(test::world_size())) {
+    ProcessGrid grid(MPI_COMM_WORLD, shape);
+    dist::DistMatrix x(grid, 13, 11, 2, 3);
+    const dist::Factor w = dist::Factor::rows_of(grid, 4, x), h = dist::Factor::cols_of(grid, 4, x);
+    const dist::Factor inner = dist::Factor::replicated(grid, 3, 4);
+    INFO("grid " << shape.str());
+    // The parts of one copy lie along reduce_comm(), the copies along replica_comm().
+    CHECK(w.reduce_comm().size() == shape.rows);
+    CHECK(w.replica_comm().size() == shape.cols);
+    CHECK(h.reduce_comm().size() == shape.cols);
+    CHECK(h.replica_comm().size() == shape.rows);
+    CHECK(inner.reduce_comm().size() == 1);
+    CHECK(inner.replica_comm().size() == grid.size());
+    CHECK(w.blacs_context() == grid.column_context());
+    CHECK(h.blacs_context() == grid.row_context());
+    CHECK(inner.blacs_context() < 0);
+    // Exactly one copy of every index writes it.
+    const Communicator world(MPI_COMM_WORLD);
+    CHECK(world.sum(w.is_writer() ? w.local_count() : 0L) == 13);
+    CHECK(world.sum(h.is_writer() ? h.local_count() : 0L) == 11);
+    CHECK(world.sum(inner.is_writer() ? inner.local_count() : 0L) == 4);
+    CHECK(dist::Factor::like(h, 2).local.size() == std::size_t(2 * h.local_count()));
+    CHECK(dist::Factor::like(h, 2).reduce_comm().get() == h.reduce_comm().get());
+    // A map of the other dimension does not fit the distribution.
+    if (shape.rows != shape.cols) CHECK_THROWS_AS(dist::Factor(4, x.cols, w.distribution), Error);
   }
 }

@@ -46,15 +46,15 @@ TEST_CASE("factors round-trip in both file layouts", "[io]") {
   const std::string path = test::temp_path("factors.h5");
   for (const GridShape shape : test::all_shapes(test::world_size())) {
     ProcessGrid grid(MPI_COMM_WORLD, shape);
-    dist::BlockCyclic1D rows(23, 4, shape.rows, grid.my_row()), cols(9, 2, shape.cols, grid.my_col());
-    dist::Factor w(3, rows), h(3, cols);
+    const dist::FactorDistribution along_rows(grid, dist::Along::rows), along_cols(grid, dist::Along::cols);
+    dist::Factor w(3, along_rows.map(23, 4), along_rows), h(3, along_cols.map(9, 2), along_cols);
     for (long c = 0; c < w.local_count(); ++c)
       for (int j = 0; j < 3; ++j) w.vector(c)[j] = 100.0 * w.map.to_global(c) + j;
     for (long c = 0; c < h.local_count(); ++c)
       for (int j = 0; j < 3; ++j) h.vector(c)[j] = 100.0 * j + h.map.to_global(c);
     io::File f = io::File::create(MPI_COMM_WORLD, path);
-    io::write_factor(f, "/W", w, grid.my_col() == 0, io::FactorLayout::index_major);
-    io::write_factor(f, "/H", h, grid.my_row() == 0, io::FactorLayout::component_major);
+    io::write_factor(f, "/W", w, io::FactorLayout::index_major);
+    io::write_factor(f, "/H", h, io::FactorLayout::component_major);
     f.close();
     io::File r = io::File::open_read(MPI_COMM_WORLD, path);
     CHECK(r.shape("/W") == io::Dims{23, 3});
@@ -63,11 +63,11 @@ TEST_CASE("factors round-trip in both file layouts", "[io]") {
     bool ok = true;
     for (int j = 0; j < 3; ++j)
       for (int c = 0; c < 9; ++c) ok = ok && whole_h[std::size_t(j * 9 + c)] == 100.0 * j + c;
-    const dist::Factor w2 = io::read_factor(r, "/W", 3, rows, io::FactorLayout::index_major);
-    const dist::Factor h2 = io::read_factor(r, "/H", 3, cols, io::FactorLayout::component_major);
+    const dist::Factor w2 = io::read_factor(r, "/W", w, io::FactorLayout::index_major);
+    const dist::Factor h2 = io::read_factor(r, "/H", h, io::FactorLayout::component_major);
     ok = ok && w2.local == w.local && h2.local == h.local;
     CHECK(test::all_ranks(ok));
-    CHECK_THROWS_AS(io::read_factor(r, "/W", 4, rows, io::FactorLayout::index_major), Error);
+    CHECK_THROWS_AS(io::read_factor(r, "/W", dist::Factor::like(w, 4), io::FactorLayout::index_major), Error);
   }
 }
 

@@ -28,15 +28,16 @@ TEST_CASE("distributed products equal serial ones on every grid and odd size", "
       ProcessGrid grid(MPI_COMM_WORLD, shape);
       dist::DistMatrix x(grid, t.m, t.n, t.block, t.block);
       test::fill(x);
-      dist::Factor w(t.k, x.rows), h(t.k, x.cols), xht(t.k, x.rows), wtx(t.k, x.cols);
+      dist::Factor w = dist::Factor::rows_of(grid, t.k, x), h = dist::Factor::cols_of(grid, t.k, x);
+      dist::Factor xht = dist::Factor::like(w, t.k), wtx = dist::Factor::like(h, t.k);
       fill_factor(w, 21);
       fill_factor(h, 22);
-      la::xht(grid, x, h, xht);
-      la::wtx(grid, x, w, wtx);
+      la::xht(x, h, xht);
+      la::wtx(x, w, wtx);
       std::vector<double> gw(std::size_t(t.k * t.k)), gh(gw.size());
-      la::gram(grid.col_comm(), w, gw.data());
-      la::gram(grid.row_comm(), h, gh.data());
-      const double d = la::dot(grid.row_comm(), wtx, h);
+      la::gram(w, gw.data());
+      la::gram(h, gh.data());
+      const double d = la::dot(wtx, h);
 
       // Serial references from the global index functions.
       std::vector<double> ref_xht(std::size_t(t.m * t.k), 0.0), ref_wtx(std::size_t(t.n * t.k), 0.0);
@@ -57,8 +58,8 @@ TEST_CASE("distributed products equal serial ones on every grid and odd size", "
         }
 
       // Every replica must hold the full result for its indices.
-      const auto got_xht = test::gather(grid.col_comm().get(), xht, true);
-      const auto got_wtx = test::gather(grid.row_comm().get(), wtx, true);
+      const auto got_xht = test::gather(xht);
+      const auto got_wtx = test::gather(wtx);
       INFO("m=" << t.m << " n=" << t.n << " k=" << t.k << " block=" << t.block << " grid " << shape.str());
       CHECK(test::relative_difference(got_xht, ref_xht) < 1e-13);
       CHECK(test::relative_difference(got_wtx, ref_wtx) < 1e-13);

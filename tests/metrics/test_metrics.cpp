@@ -75,8 +75,9 @@ TEST_CASE("sigma(W H), sigma(W), sigma(H) equal a serial SVD of the formed matri
   for (const Case t : {Case{37, 23, 5, 4}, Case{12, 40, 6, 3}, Case{9, 9, 9, 2}})
     for (const GridShape shape : test::all_shapes(test::world_size())) {
       ProcessGrid grid(MPI_COMM_WORLD, shape);
-      dist::Factor w(t.k, dist::BlockCyclic1D(t.m, t.block, shape.rows, grid.my_row()));
-      dist::Factor h(t.k, dist::BlockCyclic1D(t.n, t.block, shape.cols, grid.my_col()));
+      const dist::FactorDistribution along_rows(grid, dist::Along::rows), along_cols(grid, dist::Along::cols);
+      dist::Factor w(t.k, along_rows.map(t.m, t.block), along_rows);
+      dist::Factor h(t.k, along_cols.map(t.n, t.block), along_cols);
       fill_factor(w, 31);
       fill_factor(h, 32);
       const metrics::Evaluation e = metrics::evaluate(grid, w, h, 7);
@@ -120,8 +121,9 @@ TEST_CASE("cosine separation, Hoyer sparsity and dead components", "[metrics]") 
   const GridShape shape = choose_grid(test::world_size(), 10, 12);
   ProcessGrid grid(MPI_COMM_WORLD, shape);
   // H: 3 atoms with disjoint supports (orthogonal), atom 2 dead in W.
-  dist::Factor w(3, dist::BlockCyclic1D(10, 3, shape.rows, grid.my_row()));
-  dist::Factor h(3, dist::BlockCyclic1D(12, 3, shape.cols, grid.my_col()));
+  const dist::FactorDistribution along_rows(grid, dist::Along::rows), along_cols(grid, dist::Along::cols);
+  dist::Factor w(3, along_rows.map(10, 3), along_rows);
+  dist::Factor h(3, along_cols.map(12, 3), along_cols);
   for (long c = 0; c < w.local_count(); ++c) {
     w.vector(c)[0] = 1.0;                                      // flat code: Hoyer 0
     w.vector(c)[1] = w.map.to_global(c) == 4 ? 2.0 : 0.0;      // one non-zero: Hoyer 1

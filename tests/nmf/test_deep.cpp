@@ -44,8 +44,9 @@ struct Problem {
       : grid(comm, shape), x(grid, rows, cols, block, block) {
     test::fill(x);
     for (std::size_t i = 0; i < ranks.size(); ++i) {
-      model.w.emplace_back(ranks[i], i == 0 ? x.rows : dist::replicated(ranks[i - 1]));
-      model.h.emplace_back(ranks[i], x.cols);
+      model.w.push_back(i == 0 ? dist::Factor::rows_of(grid, ranks[i], x)
+                               : dist::Factor::replicated(grid, ranks[i], ranks[i - 1]));
+      model.h.push_back(dist::Factor::cols_of(grid, ranks[i], x));
       nmf::random_init(40 + i, i == 0 ? 0.5 : 0.3, model.w.back(), model.h.back());
     }
     for (double v : x.local) norm2 += v * v;
@@ -57,25 +58,17 @@ struct Problem {
   double norm2 = 0;
 };
 
-/// A block's factor, whole, on every rank, as [index][k].
-std::vector<double> gather(const Problem& p, const dist::Factor& f, int block) {
-  const int depth = p.model.depth();
-  if (block > 0 && block < depth) return f.local;  // inner W: replicated
-  return block == 0 ? test::gather(p.grid.col_comm().get(), f, true)
-                    : test::gather(p.grid.row_comm().get(), f, true);
-}
-
 /// The model as dense matrices: W_i (r_{i-1} x r_i) and H_i (r_i x n).
 std::vector<Dense> dense_model(const Problem& p) {
   std::vector<Dense> out;
   const int depth = p.model.depth();
   for (int i = 0; i < depth; ++i) {
     const dist::Factor& w = p.model.w[std::size_t(i)];
-    out.push_back({w.map.global_size(), w.k, gather(p, w, i)});
+    out.push_back({w.map.global_size(), w.k, test::gather(w)});
   }
   for (int i = 0; i < depth; ++i) {
     const dist::Factor& h = p.model.h[std::size_t(i)];
-    const std::vector<double> t = gather(p, h, depth + i);  // [n][k]
+    const std::vector<double> t = test::gather(h);  // [n][k]
     Dense d{h.k, cols, std::vector<double>(std::size_t(h.k * cols))};
     for (long c = 0; c < cols; ++c)
       for (long a = 0; a < h.k; ++a) d.at(a, c) = t[std::size_t(c * h.k + a)];
@@ -126,7 +119,7 @@ TEST_CASE("deep half-steps are the exact gradients of the global and layer losse
                      count, -1.0, grad.local.data(), k);
         }
         CHECK(q.right.empty() == (!global || block == 0 || block >= depth));
-        const std::vector<double> analytic = gather(p, grad, block);
+        const std::vector<double> analytic = test::gather(grad);
         // Central differences on the dense loss: exact for a quadratic.
         std::vector<Dense> dense = dense_model(p);
         const bool is_w = block < depth;
@@ -197,7 +190,7 @@ TEST_CASE("deep factors are the same on every grid", "[deep]") {
       std::vector<double> all;
       for (int b = 0; b < 2 * p.model.depth(); ++b) {
         const dist::Factor& f = b < 3 ? p.model.w[std::size_t(b)] : p.model.h[std::size_t(b - 3)];
-        const std::vector<double> g = gather(p, f, b);
+        const std::vector<double> g = test::gather(f);
         all.insert(all.end(), g.begin(), g.end());
       }
       all.push_back(result.history.back().rel_error);

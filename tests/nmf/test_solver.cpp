@@ -35,13 +35,13 @@ Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n,
   double sum = 0;
   for (double v : x.local) sum += v;
   MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm);
-  dist::Factor w(k, x.rows), h(k, x.cols);
+  dist::Factor w = dist::Factor::rows_of(grid, k, x), h = dist::Factor::cols_of(grid, k, x);
   nmf::random_init(2026, sum / double(m * n), w, h);
   auto rule_w = nmf::make_rule(algo), rule_h = nmf::make_rule(algo);
   Fit out;
   out.result = nmf::solve(grid, x, norm2, w, h, *rule_w, *rule_h, {iterations, 0, 0});
-  out.w = test::gather(grid.col_comm().get(), w, true);
-  out.h = test::gather(grid.row_comm().get(), h, true);
+  out.w = test::gather(w);
+  out.h = test::gather(h);
   return out;
 }
 
@@ -118,7 +118,7 @@ TEST_CASE("penalties: l1 makes factors sparser, l2 smaller", "[nmf]") {
       ProcessGrid grid(MPI_COMM_WORLD, shape);
       dist::DistMatrix x(grid, 50, 30, 4, 4);
       test::fill(x);
-      dist::Factor w(4, x.rows), h(4, x.cols);
+      dist::Factor w = dist::Factor::rows_of(grid, 4, x), h = dist::Factor::cols_of(grid, 4, x);
       nmf::random_init(3, 0.5, w, h);
       nmf::RuleOptions o;
       o.l1 = l1;
@@ -127,8 +127,8 @@ TEST_CASE("penalties: l1 makes factors sparser, l2 smaller", "[nmf]") {
       auto rw = nmf::make_rule(algo, o), rh = nmf::make_rule(algo, o);
       nmf::solve(grid, x, squared_norm(MPI_COMM_WORLD, x), w, h, *rw, *rh, {60, 0, 0});
       double norm = 0;  // ||W||_1 + ||H||_1 over all global entries
-      for (double v : test::gather(grid.col_comm().get(), w, true)) norm += v;
-      for (double v : test::gather(grid.row_comm().get(), h, true)) norm += v;
+      for (double v : test::gather(w)) norm += v;
+      for (double v : test::gather(h)) norm += v;
       return norm;
     };
     const double plain = run(0, 0), lasso = run(2.0, 0), ridge = run(0, 5.0);
@@ -159,7 +159,7 @@ TEST_CASE("dead components neither divide by zero nor raise the objective", "[nm
     dist::DistMatrix x(grid, 30, 20, 4, 4);
     test::fill(x);
     const double norm2 = squared_norm(MPI_COMM_WORLD, x);
-    dist::Factor w(4, x.rows), h(4, x.cols);
+    dist::Factor w = dist::Factor::rows_of(grid, 4, x), h = dist::Factor::cols_of(grid, 4, x);
     nmf::random_init(1, 0.5, w, h);
     for (long c = 0; c < w.local_count(); ++c) w.vector(c)[0] = 0;  // component 0 dead in W
     for (long c = 0; c < h.local_count(); ++c) h.vector(c)[0] = 0;  // ... and in H
@@ -181,7 +181,7 @@ TEST_CASE("stop criteria: tolerance and time limit agree on every rank", "[nmf]"
   test::fill(x);
   const double norm2 = squared_norm(MPI_COMM_WORLD, x);
   auto rule = nmf::make_rule("mu");  // stateless: one object serves both factors
-  dist::Factor w(3, x.rows), h(3, x.cols);
+  dist::Factor w = dist::Factor::rows_of(grid, 3, x), h = dist::Factor::cols_of(grid, 3, x);
   nmf::random_init(5, 0.5, w, h);
   const auto by_tol = nmf::solve(grid, x, norm2, w, h, *rule, *rule, {100000, 1e-3, 0});
   CHECK(by_tol.stop_reason == nmf::StopReason::tol);
@@ -217,12 +217,13 @@ TEST_CASE("Hoyer's projection reaches the target sparseness on every grid", "[nm
   for (const GridShape shape : test::all_shapes(test::world_size()))
     for (double target : {0.0, 0.3, 0.6, 0.9, 1.0}) {
       ProcessGrid grid(MPI_COMM_WORLD, shape);
-      dist::Factor f(4, dist::BlockCyclic1D(37, 3, shape.rows, grid.my_row()));
+      const dist::FactorDistribution along_rows(grid, dist::Along::rows);
+      dist::Factor f(4, along_rows.map(37, 3), along_rows);
       for (long c = 0; c < f.local_count(); ++c)
         for (int j = 0; j < 4; ++j) f.vector(c)[j] = test::entry(f.map.to_global(c), j, 5) - (j == 3 ? 2.0 : 0.3);
-      const auto before = test::gather(grid.col_comm().get(), f, true);
-      nmf::project_sparseness(grid.col_comm(), f, target);
-      const auto after = test::gather(grid.col_comm().get(), f, true);
+      const auto before = test::gather(f);
+      nmf::project_sparseness(f, target);
+      const auto after = test::gather(f);
       bool ok = true;
       for (int j = 0; j < 3; ++j) {  // component 3 is all negative: its projection is undefined
         double l1 = 0, l2 = 0, l2_before = 0;

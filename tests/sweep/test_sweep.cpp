@@ -7,7 +7,6 @@
 #include "helpers.hpp"
 #include "nmfx/core/error.hpp"
 #include "nmfx/sweep/plan.hpp"
-#include "nmfx/sweep/queue.hpp"
 
 using namespace nmfx;
 using namespace nmfx::sweep;
@@ -143,26 +142,6 @@ TEST_CASE("bad sweep files: one line naming the file, line and key", "[sweep]") 
   CHECK_THROWS_WITH(read_plan("/nonexistent/grid.toml"),
                     "cannot read the sweep file '/nonexistent/grid.toml': No such file or directory");
   CHECK_THROWS_WITH(read_plan("/tmp"), "cannot read the sweep file '/tmp': it is a folder");
-}
-
-TEST_CASE("the work queue hands out every number exactly once", "[sweep][mpi]") {
-  const int ranks = test::world_size();
-  const long total = 200;
-  std::vector<long> mine;
-  {
-    WorkQueue queue(MPI_COMM_WORLD);
-    for (long n = queue.next(); n < total; n = queue.next()) mine.push_back(n);
-  }
-  // Count, over all ranks, how often each number was taken.
-  std::vector<long> taken(total, 0);
-  for (long n : mine) ++taken[std::size_t(n)];
-  MPI_Allreduce(MPI_IN_PLACE, taken.data(), int(total), MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
-  bool once = true;
-  for (long t : taken) once = once && t == 1;
-  CHECK(once);
-  // Each rank took numbers in increasing order.
-  CHECK(std::is_sorted(mine.begin(), mine.end()));
-  CHECK(ranks >= 1);
 }
 
 TEST_CASE("the example sweeps in inputs/ parse and expand", "[sweep]") {

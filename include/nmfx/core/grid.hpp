@@ -34,7 +34,10 @@ class ProcessGrid {
   ProcessGrid(const ProcessGrid&) = delete;
   ProcessGrid& operator=(const ProcessGrid&) = delete;
 
-  MPI_Comm comm() const { return comm_; }
+  /// The raw handle of all the grid's ranks, for libraries that take one.
+  MPI_Comm comm() const { return full_comm_.get(); }
+  /// All the grid's ranks (borrowed from the communicator it was built on).
+  const Communicator& full_comm() const { return full_comm_; }
   /// Ranks sharing this rank's grid row (they hold different columns).
   const Communicator& row_comm() const { return row_comm_; }
   /// Ranks sharing this rank's grid column (they hold different rows).
@@ -54,7 +57,7 @@ class ProcessGrid {
   bool is_root() const { return rank_ == 0; }
 
  private:
-  MPI_Comm comm_;
+  Communicator full_comm_;
   GridShape shape_;
   int rank_ = 0, my_row_ = 0, my_col_ = 0;
   int context_ = -1, column_context_ = -1, row_context_ = -1;

@@ -55,20 +55,75 @@ struct DistMatrix {
   double at(long local_row, long local_col) const { return local[local_col * local_rows() + local_row]; }
 };
 
+/// Which indices of X a factor's k-vectors belong to.
+enum class Along {
+  rows,        // X's rows, as W's: spread like X's rows, copied along grid rows
+  cols,        // X's columns, as H's: spread like X's columns, copied along grid columns
+  replicated,  // neither: a small factor every rank holds whole (Deep NMF's inner W_i)
+};
+
+/// Where a factor's parts and copies lie on a process grid, so that no call
+/// site has to pick communicators or BLACS contexts by hand. Borrows the
+/// grid, which must outlive it.
+class FactorDistribution {
+ public:
+  FactorDistribution(const ProcessGrid& grid, Along along) : grid_(&grid), along_(along) {}
+  const ProcessGrid& grid() const { return *grid_; }
+  Along along() const { return along_; }
+  /// The ranks holding the factor's other indices, over which sums over all
+  /// indices (Gram matrices, norms, inner products) add their local parts:
+  /// the grid column for rows, the grid row for cols, this rank alone for
+  /// replicated.
+  const Communicator& reduce_comm() const;
+  /// The ranks holding identical copies of this rank's part: the grid row
+  /// for rows, the grid column for cols, the whole grid for replicated.
+  const Communicator& replica_comm() const;
+  /// The BLACS context of reduce_comm() as a p x 1 grid, where the factor,
+  /// index-major (W, or H^T), is a ScaLAPACK matrix with one column block;
+  /// -1 for replicated (never a ScaLAPACK operand).
+  int blacs_context() const;
+  /// Whether this rank writes its part to files: true on exactly one copy of
+  /// each index (grid column 0 for rows, grid row 0 for cols, rank 0 for
+  /// replicated).
+  bool is_writer() const;
+  /// The index map this rank holds for `global_size` indices in blocks of `block`.
+  BlockCyclic1D map(long global_size, int block) const;
+
+ private:
+  const ProcessGrid* grid_;
+  Along along_;
+};
+
 /// A factor in nmfx's replicated layout: for every index of one dimension of
 /// X that this rank's grid row (for W) or grid column (for H) owns, its k
 /// coefficients, contiguous. Stored column-major k x local_count, i.e. W^T's
 /// local columns for W and H's local columns for H. Ranks along the other
-/// grid dimension hold identical copies.
+/// grid dimension hold identical copies (see FactorDistribution).
 struct Factor {
-  Factor(int rank_k, BlockCyclic1D index_map)
-      : k(rank_k), map(index_map), local(std::size_t(rank_k) * index_map.local_size(), 0.0) {}
+  /// k x the indices of `index_map`, all 0. Error when the map is not the
+  /// one `distribution` gives this rank.
+  Factor(int rank_k, BlockCyclic1D index_map, FactorDistribution distribution);
+  /// k coefficients for each of X's rows (laid out like W), all 0.
+  static Factor rows_of(const ProcessGrid& grid, int k, const DistMatrix& x);
+  /// k coefficients for each of X's columns (laid out like H), all 0.
+  static Factor cols_of(const ProcessGrid& grid, int k, const DistMatrix& x);
+  /// k coefficients for each of `count` indices, whole on every rank, all 0.
+  static Factor replicated(const ProcessGrid& grid, int k, long count);
+  /// k coefficients for each index of `other`, distributed alike, all 0.
+  static Factor like(const Factor& other, int k);
+
   int k;
   BlockCyclic1D map;
+  FactorDistribution distribution;
   std::vector<double> local;
   long local_count() const { return map.local_size(); }
   double* vector(long local_index) { return local.data() + local_index * k; }
   const double* vector(long local_index) const { return local.data() + local_index * k; }
+  /// See FactorDistribution.
+  const Communicator& reduce_comm() const { return distribution.reduce_comm(); }
+  const Communicator& replica_comm() const { return distribution.replica_comm(); }
+  int blacs_context() const { return distribution.blacs_context(); }
+  bool is_writer() const { return distribution.is_writer(); }
 };
 
 /// The default block size: large enough for efficient I/O, small enough to

@@ -26,13 +26,14 @@ void write_matrix(File& file, const std::string& dataset, const dist::DistMatrix
 /// (one row per atom).
 enum class FactorLayout { index_major, component_major };
 
-/// Writes a factor. Its copies along the other grid dimension are identical,
-/// so only ranks with `is_writer` (one copy of each index) select data.
-void write_factor(File& file, const std::string& dataset, const dist::Factor& f, bool is_writer,
+/// Writes a factor (any distribution). Its copies are identical, so only
+/// the ranks where f.is_writer() (one copy of each index) select data.
+void write_factor(File& file, const std::string& dataset, const dist::Factor& f,
                   FactorLayout layout);
 
-/// Reads a factor of `map` (every copy reads its own indices).
-dist::Factor read_factor(const File& file, const std::string& dataset, int k,
-                         const dist::BlockCyclic1D& map, FactorLayout layout);
+/// Reads a factor shaped and distributed like `like` (its k and indices; its
+/// entries are ignored). Every copy reads its own indices.
+dist::Factor read_factor(const File& file, const std::string& dataset, const dist::Factor& like,
+                         FactorLayout layout);
 
 }  // namespace nmfx::io

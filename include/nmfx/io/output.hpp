@@ -27,6 +27,7 @@ class AtomicOutput {
  private:
   MPI_Comm comm_;
   std::string path_, temporary_;
+  bool root_;  // rank 0 of comm_: the rank that checks, renames and cleans up
   bool committed_ = false;
 };
 

@@ -8,11 +8,11 @@
 namespace nmfx::la {
 
 /// The k x k upper-triangular R (column-major, the same on every rank) of the
-/// QR factorization of the tall matrix whose rows are the k-vectors of `f`.
-/// `comm` holds f's distinct indices (the grid's column communicator for W,
-/// row communicator for H) and `context` is the BLACS p x 1 grid over it.
-/// ScaLAPACK pdgeqrf; needs f.map.global_size() >= k.
-std::vector<double> qr_r(const Communicator& comm, int context, const dist::Factor& f);
+/// QR factorization of the tall matrix whose rows are the k-vectors of `f`
+/// (over X's rows or columns, not replicated): ScaLAPACK pdgeqrf on f's
+/// blacs_context(), collective over f's reduce_comm(). Needs
+/// f.map.global_size() >= k.
+std::vector<double> qr_r(const dist::Factor& f);
 
 /// Singular values of a small m x n column-major matrix, descending (LAPACK
 /// dgesdd); every rank computes the same from the same input.
@@ -33,10 +33,10 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k);
 
 /// The same for a factor read as the matrix F (k x global indices, e.g. a
 /// Deep NMF code H_i): values from the eigenvalues of the k x k Gram matrix
-/// F F^T (summed over `across`, the ranks holding F's other indices), left
-/// vectors replicated (over dist::replicated(k)), right ones V = F^T U /
-/// sigma laid out like F. Accurate to sqrt(machine epsilon) relative to
-/// sigma_1, ample for initializations.
-Svd svd(const Communicator& across, const dist::Factor& f, int k);
+/// F F^T (summed over f's reduce_comm()), left vectors replicated
+/// (dist::Factor::replicated), right ones V = F^T U / sigma laid out like F.
+/// Accurate to sqrt(machine epsilon) relative to sigma_1, ample for
+/// initializations.
+Svd svd(const dist::Factor& f, int k);
 
 }  // namespace nmfx::la

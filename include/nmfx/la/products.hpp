@@ -7,22 +7,23 @@
 
 namespace nmfx::la {
 
-/// out = (X H^T)^T for this rank's rows of X: k x local_rows, identical on
-/// every rank of a grid row. Local GEMM, then a sum along the grid row.
-void xht(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor& h,
-         dist::Factor& out);
+/// out = (X H^T)^T for this rank's rows of X (`h` over X's columns, `out`
+/// over X's rows, k x local_rows, identical on every copy). Local GEMM, then
+/// a sum over h's reduce_comm() (the grid row).
+void xht(const dist::DistMatrix& x, const dist::Factor& h, dist::Factor& out);
 
-/// out = W^T X for this rank's columns of X: k x local_cols, identical on
-/// every rank of a grid column. Local GEMM, then a sum along the grid column.
-void wtx(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor& w,
-         dist::Factor& out);
+/// out = W^T X for this rank's columns of X (`w` over X's rows, `out` over
+/// X's columns, k x local_cols, identical on every copy). Local GEMM, then a
+/// sum over w's reduce_comm() (the grid column).
+void wtx(const dist::DistMatrix& x, const dist::Factor& w, dist::Factor& out);
 
-/// The k x k Gram matrix F F^T of a factor (W^T W or H H^T), the same on every
-/// rank: local product, then a sum over the ranks holding the other indices
-/// (`across`: the grid's column communicator for W, row communicator for H).
-void gram(const Communicator& across, const dist::Factor& f, double* g);
+/// The k x k Gram matrix F F^T of a factor (W^T W or H H^T, any
+/// distribution), the same on every rank: local product, then a sum over
+/// f's reduce_comm().
+void gram(const dist::Factor& f, double* g);
 
-/// <A, B> summed over all global indices of two factors with the same map.
-double dot(const Communicator& across, const dist::Factor& a, const dist::Factor& b);
+/// <A, B> summed over all global indices of two factors with the same map
+/// and distribution; the same on every rank.
+double dot(const dist::Factor& a, const dist::Factor& b);
 
 }  // namespace nmfx::la

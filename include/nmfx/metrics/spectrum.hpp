@@ -41,7 +41,8 @@ struct Evaluation {
   long dead_components = 0;  // components with an all-zero column of W or row of H
 };
 
-/// Collective over the grid: evaluates W (X's rows) and H (X's columns).
+/// Collective over the grid: evaluates W (over X's rows) and H (over X's
+/// columns); the result is the same on every rank.
 /// sigma(W H) comes from ScaLAPACK QRs of W and H^T and the SVD of the small
 /// k x k product R_W R_H^T, never from forming W H.
 Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::Factor& h,

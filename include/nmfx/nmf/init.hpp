@@ -8,13 +8,13 @@
 
 namespace nmfx::nmf {
 
-/// Uniform random W and H with entries in [0, 2 sqrt(mean(X)/k)), so that the
-/// initial W H matches X's mean.
+/// Uniform random W and H (any distribution; local) with entries in
+/// [0, 2 sqrt(mean(X)/k)), so that the initial W H matches X's mean.
 void random_init(std::uint64_t seed, double x_mean, dist::Factor& w, dist::Factor& h);
 
-/// Identity-based (as in the seeds): W = I (m x k) and H = I (k x n), ones
-/// where the global row and column indices agree. Entries that start at 0
-/// stay at 0 under mu; the other rules move them.
+/// Identity-based (as in the seeds; local): W = I (m x k) and H = I (k x n),
+/// ones where the global row and column indices agree. Entries that start at
+/// 0 stay at 0 under mu; the other rules move them.
 void eye_init(dist::Factor& w, dist::Factor& h);
 
 /// How NNDSVD fills the zeros it leaves: keeps them (nndsvd), with mean(X)
@@ -23,11 +23,10 @@ enum class NndsvdFill { zeros, mean, random };
 
 /// NNDSVD (Boutsidis & Gallopoulos 2008) from X's leading k singular triplets
 /// (`svd`, with vectors): each triplet's dominant non-negative part, its
-/// zeros filled as `fill` says. Collective: component
-/// norms are sums over `across_u` (the ranks holding u's other indices; the
-/// grid's column communicator for X) and `across_v` (its row communicator).
-void nndsvd_init(const Communicator& across_u, const Communicator& across_v, const la::Svd& svd,
-                 NndsvdFill fill, double x_mean, std::uint64_t seed, dist::Factor& w,
-                 dist::Factor& h);
+/// zeros filled as `fill` says. `w` is laid out like svd.u and `h` like
+/// svd.v. Collective: component norms are sums over the vectors'
+/// reduce_comm().
+void nndsvd_init(const la::Svd& svd, NndsvdFill fill, double x_mean, std::uint64_t seed,
+                 dist::Factor& w, dist::Factor& h);
 
 }  // namespace nmfx::nmf

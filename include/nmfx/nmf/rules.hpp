@@ -9,7 +9,8 @@
 // problem 1/2 ||X - A F^T B||^2, gradient G F R - C with a second Gram matrix
 // R = A^T A (count x count); mu, hals, pgd and adam solve it too.
 // Each factor has its own rule object (its own options and state, e.g.
-// Adam's moments). Rules are local: no communication.
+// Adam's moments). Rules are local, except Hoyer's sparseness projection,
+// which sums over the factor's reduce_comm().
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,13 +67,11 @@ const char* algorithm_name(Algorithm algorithm);
 ///          oscillate: that is the method, not a bug).
 ///  - adam: one Adam step on the gradient (Kingma & Ba), then projection.
 /// Every rule honours l1 and l2. With options.sparsity >= 0 (pgd only) every
-/// step ends with Hoyer's projection of each component onto that sparseness;
-/// the components are spread over `across` (needed then, see sparseness.hpp).
-std::unique_ptr<UpdateRule> make_rule(Algorithm algorithm, const RuleOptions& options = {},
-                                      const Communicator* across = nullptr);
+/// step ends with Hoyer's projection of each component onto that sparseness
+/// (collective over the factor's reduce_comm(), see sparseness.hpp).
+std::unique_ptr<UpdateRule> make_rule(Algorithm algorithm, const RuleOptions& options = {});
 /// The same for the rule called `name` (tests and tools).
-std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options = {},
-                                      const Communicator* across = nullptr);
+std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions& options = {});
 
 /// Error unless `options` suit `algorithm`.
 void check_rule(Algorithm algorithm, const RuleOptions& options);

@@ -19,7 +19,7 @@ namespace nmfx::nmf {
 /// X ~ W1 W2 ... WL H_L in nmfx's factor layout (k-vectors per index).
 /// w[0] is W1 over X's rows; w[i] (i >= 1) is W_{i+1}, r_{i+1}-vectors for
 /// each of its r_i rows, small and replicated on every rank
-/// (dist::replicated). h[i] is layer i+1's code H_{i+1} over X's columns, so
+/// (dist::Along::replicated). h[i] is layer i+1's code H_{i+1} over X's columns, so
 /// h.back() is H. Layer losses train every code; the global loss trains only
 /// H and keeps h[i] = W_{i+2} ... WL H, the code the deeper layers imply.
 struct Model {

@@ -9,11 +9,11 @@
 namespace nmfx::nmf {
 
 /// Projects every component of `f` (component j: the entries j of all its
-/// k-vectors, i.e. a column of W or a row of H, spread over the ranks of
-/// `across`) onto the non-negative vectors with the same L2 norm and
+/// k-vectors, i.e. a column of W or a row of H, spread over f's
+/// reduce_comm()) onto the non-negative vectors with the same L2 norm and
 /// sparseness `target` in [0, 1]: Hoyer's projection (the closest such
 /// vector in Euclidean distance). All-zero components are left alone.
-/// Collective over `across`.
-void project_sparseness(const Communicator& across, dist::Factor& f, double target);
+/// Collective over f's reduce_comm(); copies stay identical.
+void project_sparseness(dist::Factor& f, double target);
 
 }  // namespace nmfx::nmf

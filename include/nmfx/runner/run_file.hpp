@@ -45,13 +45,11 @@ struct Measurements {
 };
 
 /// A training block as files see it: its name ("W", "H"; Deep NMF "W1" ..
-/// "HL"), its factor, its rule and whether this rank writes it (one copy of
-/// each index does).
+/// "HL"), its factor and its rule.
 struct Block {
   std::string name;
   dist::Factor& factor;
   nmf::UpdateRule& rule;
-  bool writer;
 };
 
 /// Where a checkpointed run stands: its stage, and the iteration that stage
@@ -122,8 +120,8 @@ Record read_record(const io::File& run);
 /// version, kind ("run", "checkpoint", "codes", "reconstruction", "pca").
 void write_header(io::File& out, const std::string& kind);
 
-/// Collective: the dictionary /H (k x n) of a run file, its columns laid
-/// out by `cols`; Error naming the file unless it is finite and non-negative.
-dist::Factor read_dictionary(const io::File& run, int k, const dist::BlockCyclic1D& cols);
+/// Collective: the dictionary /H (k x n) of a run file, laid out `like` the
+/// given factor; Error naming the file unless it is finite and non-negative.
+dist::Factor read_dictionary(const io::File& run, const dist::Factor& like);
 
 }  // namespace nmfx::runner::run_file
