@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
+#include "nmfx/core/signals.hpp"
 #include "nmfx/runner/data.hpp"
 #include "nmfx/runner/fit.hpp"
 #include "nmfx/runner/info.hpp"
@@ -78,6 +80,12 @@ std::string join(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A scheduler may signal a fit or sweep at any moment, even while MPI
+  // starts: from here on a signal only sets a flag (the fit stops at its next
+  // iteration, or exits 75 before the first one with nothing written).
+  const std::string command = argc > 1 ? argv[1] : "";
+  std::optional<nmfx::StopSignals> signals;
+  if (command == "fit" || command == "sweep") signals.emplace();
   nmfx::MpiEnvironment mpi(argc, argv);
   const int rank = mpi.world().rank();
   const bool root = rank == 0;
@@ -183,6 +191,13 @@ int main(int argc, char** argv) {
       const auto summary = nmfx::runner::run_fit(MPI_COMM_WORLD, fit, root);
       if (summary.stop_reason == nmfx::nmf::StopReason::interrupted)
         return nmfx::runner::interrupted_exit_code;
+      if (summary.stop_reason == nmfx::nmf::StopReason::non_finite) {
+        if (root)
+          std::fprintf(stderr, "nmfx: error: the iterates overflowed or became NaN after iteration %ld; "
+                       "the run file keeps that iteration's factors (stop_reason non_finite)\n",
+                       summary.iterations);
+        return 1;
+      }
     } else if (synth_cmd->parsed()) {
       nmfx::runner::run_synth(MPI_COMM_WORLD, synth, root);
     } else if (import_cmd->parsed()) {

@@ -33,11 +33,15 @@ std::string check_writable(const std::string& path) {
 
 AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path)
     : comm_(comm), path_(std::move(path)), root_(Communicator(comm).rank() == 0) {
-  agree(comm, root_ ? check_writable(path_) : "");
+  collectively(comm, [&] {
+    if (!root_) return;
+    if (const std::string failure = check_writable(path_); !failure.empty()) throw Error(failure);
+    lock_.emplace(path_);
+    remove_stale_temporaries(path_);
+  });
   long id = root_ ? long(getpid()) : 0;
   Communicator(comm).broadcast(&id, 1);
-  const fs::path p(path_);
-  temporary_ = (p.parent_path() / ("." + p.filename().string() + ".tmp" + std::to_string(id))).string();
+  temporary_ = temporary_name(path_, id);
 }
 
 AtomicOutput::~AtomicOutput() {

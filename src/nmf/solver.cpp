@@ -10,6 +10,13 @@
 namespace nmfx::nmf {
 namespace {
 
+/// A squared error computed as ||Y||^2 - 2<A, B> + <G, R>: rounding may make
+/// it slightly negative (then 0); an overflow or NaN in the products becomes
+/// +inf, so the ranks' maximum agrees on it and the solve stops there.
+double squared_error(double value) {
+  return std::isnan(value) ? std::numeric_limits<double>::infinity() : std::max(value, 0.0);
+}
+
 /// c = op(a) op(b) for column-major a, b, c (c m x n, inner size k); tolerates
 /// empty dimensions (a rank may own no columns).
 void multiply(la::Op op_a, la::Op op_b, long m, long n, long k, const double* a, const double* b,
@@ -145,7 +152,7 @@ class Iteration {
     for (int j = 0; j < d; ++j) grams.push_back(code_gram(j));
     const double model2 = inner(metric(d), grams.back());
     const double cross = hd.reduce_comm().sum(inner(projected_x(d), hd.local));
-    double shared[2] = {seconds, std::max(0.0, x_norm2_ - 2 * cross + model2) / norm2};
+    double shared[2] = {seconds, squared_error(x_norm2_ - 2 * cross + model2) / norm2};
     grid_.full_comm().max(shared, 2);
     Record record{iteration, shared[0], shared[1], {}};
     if (depth_ > 1) record.layer_rel_error = layer_errors(grams);
@@ -266,7 +273,7 @@ class Iteration {
         model2 = inner(ww, hh);
       }
       cross = h.reduce_comm().sum(cross);
-      const double e = std::max(0.0, data2 - 2 * cross + model2);
+      const double e = squared_error(data2 - 2 * cross + model2);
       out[j] = data2 > 0 ? e / data2 : 0.0;
     }
     grid_.full_comm().max(out);
@@ -309,6 +316,7 @@ const char* stop_reason_name(StopReason reason) {
     case StopReason::plateau: return "plateau";
     case StopReason::interrupted: return "interrupted";
     case StopReason::checkpoint: return "checkpoint";
+    case StopReason::non_finite: return "non_finite";
   }
   return "";
 }
@@ -368,10 +376,25 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   }
   // Everything the stop tests read is identical on every rank (measure()
   // agrees on it), so all ranks leave the loop together.
+  // The factors of the last record with a finite error: an overflow or NaN
+  // (seen in the error, which every product and factor feeds) stops the
+  // solve there, with those factors.
+  Model last_good = model;
   for (long it = result.iterations + 1; it <= stop.max_iterations; ++it) {
     iteration.step(rules);
-    result.history.push_back(iteration.measure(it, wall_time() - start));
+    Record record = iteration.measure(it, wall_time() - start);
+    if (!std::isfinite(record.rel_error)) {
+      // Factor by factor: callers hold references to the model's factors.
+      for (std::size_t i = 0; i < model.w.size(); ++i) {
+        model.w[i] = std::move(last_good.w[i]);
+        model.h[i] = std::move(last_good.h[i]);
+      }
+      result.stop_reason = StopReason::non_finite;
+      break;
+    }
+    result.history.push_back(std::move(record));
     result.iterations = it;
+    last_good = model;
     if (const StopReason reason = observe(); reason != StopReason::none) {
       result.stop_reason = reason;
       break;

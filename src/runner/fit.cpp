@@ -1,5 +1,6 @@
 #include "nmfx/runner/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -62,14 +63,24 @@ struct Problem {
     const std::string what = c.dataset + " in '" + c.data_path + "'";
     dist::require_nonnegative_finite(grid.comm(), x, what);
     double sums[2] = {0, 0};  // sum and sum of squares
+    double largest = 0;
     for (double v : x.local) {
       sums[0] += v;
       sums[1] += v * v;
+      largest = std::max(largest, v);
     }
     grid.full_comm().sum(sums, 2);
     sum = sums[0];
     norm2 = sums[1];
     if (!(norm2 > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
+    // Squared norms (errors, Gram matrices) must not overflow.
+    if (!std::isfinite(sum) || !(norm2 < 1e300)) {
+      char scale[32];
+      std::snprintf(scale, sizeof scale, "%.3g", grid.full_comm().max(largest));
+      throw Error(what + " is too large to factorize in double precision (its largest entry is " + scale +
+                      ", its squared norm overflows); divide it by a constant first",
+                  true);
+    }
     if (verbose) {
       const std::string model = plan.deep() ? "deep " + join(plan.ranks) + " (" + c.deep_loss + ")"
                                             : "k=" + std::to_string(plan.ranks[0]);
@@ -239,6 +250,7 @@ class Training {
     if (plan.deep()) measured_.layers.resize(plan.ranks.size() - 1);
     if (plan.config.reference) measure_reference(problem, plan.ranks.back(), measured_, verbose);
     make_trainee(plan, problem, trainee_);
+    progress_.run_id = run_file::new_run_id(problem.grid.full_comm());  // a resume reads it back
     auto metrics = std::make_unique<MetricsObserver>(state_);
     metrics_ = metrics.get();
     observers_.push_back(std::move(metrics));
@@ -301,8 +313,8 @@ class Training {
 
   run_file::Contents contents(const nmf::Model& model, const std::vector<nmf::Record>& history, long iterations,
                               nmf::StopReason reason) const {
-    return {plan_,   problem_.grid, problem_.block, trainee_.blocks, model, state_.depth(),
-            history, iterations,    reason,         measured_};
+    return {plan_,   problem_.grid, problem_.block, trainee_.blocks, model,         state_.depth(),
+            history, iterations,    reason,         measured_,       progress_.run_id};
   }
 
   void write_checkpoint(const nmf::IterationView& v) {
@@ -340,15 +352,18 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     if (std::filesystem::equivalent(config.data_path, config.output_path, ec))
       throw Error("the output '" + config.output_path + "' is the input file; choose another name");
   });
-  io::AtomicOutput output(comm, config.output_path);
+  io::AtomicOutput output(comm, config.output_path);  // the output is this run's from here on
+  if (Communicator(comm).rank() == 0) io::remove_stale_temporaries(checkpoint_path(config));
   const Problem problem(comm, plan, verbose);
   Training training(plan, problem, verbose);
   if (config.resume) training.resume();
   const nmf::SolveResult result = training.train();
   if (result.stop_reason == nmf::StopReason::interrupted) {
-    if (verbose)
+    if (verbose && result.history.size() > 1)
       std::printf("nmfx fit: interrupted at iteration %ld; checkpoint %s (add --resume to continue)\n",
                   result.iterations, training.checkpoint().c_str());
+    else if (verbose)
+      std::printf("nmfx fit: interrupted before the first iteration; nothing written\n");
     FitSummary s;
     s.iterations = result.iterations;
     s.stop_reason = result.stop_reason;

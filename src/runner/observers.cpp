@@ -93,7 +93,10 @@ nmf::StopReason Checkpointer::observe(const nmf::IterationView& view) {
   const bool signalled = state_.grid.full_comm().max(signals_.received() ? 1 : 0) != 0;
   const long every = state_.plan.config.checkpoint_every;
   const long iteration = view.record.iteration;
-  if (signalled || (every > 0 && iteration > 0 && iteration % every == 0)) write_(view);
+  // Signalled at a fresh run's initial point: nothing worth keeping yet, so
+  // nothing is written and a requeued job starts afresh.
+  const bool fresh_start = view.history.size() == 1;
+  if ((signalled && !fresh_start) || (every > 0 && iteration > 0 && iteration % every == 0)) write_(view);
   return signalled ? nmf::StopReason::interrupted : nmf::StopReason::none;
 }
 

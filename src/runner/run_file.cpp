@@ -1,7 +1,10 @@
 #include "nmfx/runner/run_file.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 
 #include "nmfx/core/error.hpp"
@@ -225,9 +228,24 @@ void write_contents(io::File& out, const Contents& c, const std::string& kind) {
   out.write_attribute("block", long(c.block));
   out.write_attribute("iterations", c.iterations);
   out.write_attribute("stop_reason", std::string(nmf::stop_reason_name(c.stop_reason)));
+  out.write_attribute("run_id", c.run_id);
 }
 
 }  // namespace
+
+std::string new_run_id(const Communicator& comm) {
+  std::string id;
+  if (comm.rank() == 0) {
+    char host[256] = "host";
+    gethostname(host, sizeof host - 1);
+    char time[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(time, sizeof time, "%Y%m%dT%H%M%S", std::localtime(&now));
+    id = std::string(host) + "-" + std::to_string(getpid()) + "-" + time;
+  }
+  comm.broadcast(id);
+  return id;
+}
 
 void write_header(io::File& out, const std::string& kind) {
   out.write_attribute("schema_version", schema_version);
@@ -272,8 +290,8 @@ std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings
                                          Progress& progress) {
   io::File in = io::File::open_read(grid.comm(), path);
   collectively(grid.comm(), [&] {
-    if (!in.has_attribute("stage") || !in.has_attribute("schema_version"))
-      throw Error("'" + path + "' is not a checkpoint of this version of nmfx (no stage or schema_version)");
+    if (!in.has_attribute("stage") || !in.has_attribute("run_id"))
+      throw Error("'" + path + "' is not a checkpoint of this version of nmfx (no stage or run_id)");
     std::string differences = settings_mismatch(in, plan.config, Compare::iterates);
     const std::string grid_was = in.read_string_attribute("grid");
     const long block_was = in.read_integer_attribute("block");
@@ -288,6 +306,7 @@ std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings
                   "; resume with its settings and number of ranks, or remove it to start anew");
     progress.stage = std::size_t(in.read_integer_attribute("stage"));
     progress.stage_start = in.read_integer_attribute("stage_start");
+    progress.run_id = in.read_string_attribute("run_id");
   });
   for (const Block& b : blocks)
     b.factor = io::read_factor(in, block_dataset(plan, b), b.factor, layout_of(b));

@@ -69,7 +69,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   for (std::size_t i = 0; i < gram.size(); ++i) model2 += gram[i] * gram_w[i];
   const double x2 = squared_norm(grid, x);
   const double rel_error =
-      x2 > 0 ? std::max(0.0, x2 - 2 * la::dot(cross, w) + model2) / x2 : 0.0;
+      x2 > 0 ? std::max(x2 - 2 * la::dot(cross, w) + model2, 0.0) / x2 : 0.0;  // NaN stays NaN
 
   io::File out = io::File::create(comm, output.temporary_path());
   run_file::write_header(out, "codes");

@@ -4,14 +4,20 @@
 // leaves a truncated file where a good one was.
 #include <mpi.h>
 
+#include <optional>
 #include <string>
+
+#include "nmfx/io/output_lock.hpp"
 
 namespace nmfx::io {
 
+/// Owns an output while it is written: the output's lock (see OutputLock),
+/// and its temporary file.
 class AtomicOutput {
  public:
-  /// Collective. Error (on every rank) when `path` is a folder or its folder
-  /// is missing or not writable; nothing is created then.
+  /// Collective. Error (on every rank) when `path` is a folder, its folder
+  /// is missing or not writable, or another process holds its lock; nothing
+  /// is created then. Removes the temporaries of killed earlier writers.
   AtomicOutput(MPI_Comm comm, std::string path);
   /// Removes the temporary file unless commit() succeeded.
   ~AtomicOutput();
@@ -27,7 +33,8 @@ class AtomicOutput {
  private:
   MPI_Comm comm_;
   std::string path_, temporary_;
-  bool root_;  // rank 0 of comm_: the rank that checks, renames and cleans up
+  bool root_;  // rank 0 of comm_: the rank that checks, locks, renames and cleans up
+  std::optional<OutputLock> lock_;  // on the root
   bool committed_ = false;
 };
 

@@ -74,14 +74,16 @@ struct Record {
 };
 
 /// Why a solve (or a fit) stopped; `none` while it goes on.
-enum class StopReason { none, max_iter, tol, time_limit, plateau, interrupted, checkpoint };
+enum class StopReason { none, max_iter, tol, time_limit, plateau, interrupted, checkpoint, non_finite };
 
 /// The name run files record ("max_iter", "tol", ...).
 const char* stop_reason_name(StopReason reason);
 
 struct SolveResult {
   std::vector<Record> history;
-  StopReason stop_reason = StopReason::none;  // max_iter, tol, time_limit, or an observer's
+  /// max_iter, tol, time_limit, non_finite (an overflow or NaN: the model
+  /// and history end at the last finite record), or an observer's.
+  StopReason stop_reason = StopReason::none;
   long iterations = 0;
 };
 

@@ -73,7 +73,8 @@ class ProgressPrinter : public FitObserver {
 };
 
 /// Writes the checkpoint every --checkpoint-every iterations, and when a
-/// signal came on any rank, then stops the fit (interrupted).
+/// signal came on any rank, then stops the fit (interrupted). A signal at a
+/// fresh run's initial point writes nothing.
 class Checkpointer : public FitObserver {
  public:
   using Write = std::function<void(const nmf::IterationView&)>;

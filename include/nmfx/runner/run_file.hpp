@@ -52,12 +52,17 @@ struct Block {
   nmf::UpdateRule& rule;
 };
 
-/// Where a checkpointed run stands: its stage, and the iteration that stage
-/// began at.
+/// Where a checkpointed run stands: its stage, the iteration that stage
+/// began at, and the run's identity (made when it starts, kept across
+/// resumes; recorded as the attribute run_id).
 struct Progress {
   std::size_t stage = 0;
   long stage_start = 0;
+  std::string run_id;
 };
+
+/// Collective: a new run identity (host, process and start time of rank 0).
+std::string new_run_id(const Communicator& comm);
 
 /// What a run file records.
 struct Contents {
@@ -71,6 +76,7 @@ struct Contents {
   long iterations;
   nmf::StopReason stop_reason;
   const Measurements& measured;
+  const std::string& run_id;
 };
 
 /// Collective: writes a run file (created anew at `path`).
