@@ -29,11 +29,23 @@ std::string check_writable(const std::string& path) {
   return "";
 }
 
+std::string check_not_input(const std::string& output, const std::vector<std::string>& inputs) {
+  for (const std::string& input : inputs) {
+    std::error_code ec;  // a missing file is no input of this output
+    if (!input.empty() && fs::equivalent(output, input, ec))
+      return "the output '" + output + "' is the input file '" + input + "'; choose another name";
+  }
+  return "";
+}
+
 }  // namespace
 
-AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path)
+AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path, const std::vector<std::string>& inputs)
     : comm_(comm), path_(std::move(path)), root_(Communicator(comm).rank() == 0) {
-  agree(comm, root_ ? check_writable(path_) : "");
+  std::string failure;
+  if (root_) failure = check_not_input(path_, inputs);
+  if (root_ && failure.empty()) failure = check_writable(path_);
+  agree(comm, failure);
   long id = root_ ? long(getpid()) : 0;
   Communicator(comm).broadcast(&id, 1);
   const fs::path p(path_);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "nmfx/core/error.hpp"
@@ -334,13 +333,9 @@ std::string checkpoint_path(const FitConfig& config) { return config.output_path
 
 FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   FitPlan plan;
-  collectively(comm, [&] {
-    plan = settings::make_plan(config);
-    std::error_code ec;
-    if (std::filesystem::equivalent(config.data_path, config.output_path, ec))
-      throw Error("the output '" + config.output_path + "' is the input file; choose another name");
-  });
-  io::AtomicOutput output(comm, config.output_path);
+  collectively(comm, [&] { plan = settings::make_plan(config); });
+  io::AtomicOutput output(comm, config.output_path,
+                          {config.data_path, plan.init_file, config.resume ? checkpoint_path(config) : ""});
   const Problem problem(comm, plan, verbose);
   Training training(plan, problem, verbose);
   if (config.resume) training.resume();

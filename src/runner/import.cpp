@@ -292,7 +292,7 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
   collectively(comm, [&] { check_config(config); });
   ImportConfig c = config;
   if (c.format == "hdf5" && c.dataset.empty()) c.dataset = "/X";
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.input_path, c.labels_path});
   const ProcessGrid grid(comm, {Communicator(comm).size(), 1});
   const double start = wall_time();
   Imported data = c.format == "idx"      ? import_idx(grid, c)

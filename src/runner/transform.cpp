@@ -42,7 +42,7 @@ double tail_fraction(const std::vector<double>& sigma, int k, double norm2) {
 }  // namespace
 
 void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.run_path, c.data_path});
   io::File run = io::File::open_read(comm, c.run_path);
   const io::Dims h_dims = agreed_shape(run, "/H");
   io::File data = io::File::open_read(comm, c.data_path);
@@ -87,7 +87,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
 }
 
 void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.codes_path, c.run_path});
   io::File codes = io::File::open_read(comm, c.codes_path);
   io::File run = io::File::open_read(comm, c.run_path);
   const io::Dims w_dims = agreed_shape(codes, "/W"), h_dims = agreed_shape(run, "/H");
@@ -117,7 +117,7 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
 }
 
 void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.data_path});
   io::File data = io::File::open_read(comm, c.data_path);
   const io::Dims dims = agreed_shape(data, c.dataset);
   const long m = long(dims[0]), n = long(dims[1]);

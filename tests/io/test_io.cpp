@@ -143,6 +143,37 @@ TEST_CASE("AtomicOutput keeps the old file until commit", "[io]") {
   CHECK_THROWS_AS(io::AtomicOutput(MPI_COMM_WORLD, "/nonexistent-folder/x.h5"), Error);
 }
 
+TEST_CASE("AtomicOutput refuses an output that is one of the inputs, by any name", "[io]") {
+  namespace fs = std::filesystem;
+  const std::string input = test::temp_path("input.h5"), link = test::temp_path("input-link.h5");
+  const std::string other = test::temp_path("other.h5");
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    std::ofstream(input) << "the data";
+    fs::remove(link);
+    fs::create_symlink(input, link);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::string dotted = (fs::path(input).parent_path() / "." / fs::path(input).filename()).string();
+  for (const std::string& output : {input, link, dotted}) {
+    std::string why;
+    try {
+      io::AtomicOutput out(MPI_COMM_WORLD, output, {other, input});
+    } catch (const Error& e) {
+      why = e.what();
+      CHECK(e.collective());
+    }
+    CHECK(why == "the output '" + output + "' is the input file '" + input + "'; choose another name");
+  }
+  // Inputs that do not exist (yet), or none at all, are no obstacle.
+  CHECK_NOTHROW(io::AtomicOutput(MPI_COMM_WORLD, other, {input, test::temp_path("missing.h5"), ""}));
+  CHECK_NOTHROW(io::AtomicOutput(MPI_COMM_WORLD, input));
+  std::string content;
+  std::getline(std::ifstream(input), content);
+  CHECK(content == "the data");
+}
+
 TEST_CASE("IDX: reads unsigned bytes, rejects other files", "[io]") {
   const std::string path = test::temp_path("tiny.idx");
   const std::string bad = test::temp_path("bad.idx");

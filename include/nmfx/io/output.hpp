@@ -5,14 +5,19 @@
 #include <mpi.h>
 
 #include <string>
+#include <vector>
 
 namespace nmfx::io {
 
 class AtomicOutput {
  public:
-  /// Collective. Error (on every rank) when `path` is a folder or its folder
-  /// is missing or not writable; nothing is created then.
-  AtomicOutput(MPI_Comm comm, std::string path);
+  /// Collective. Error (on every rank) when `path` is a folder, its folder is
+  /// missing or not writable, or it is one of `inputs` (the files the command
+  /// reads): "the output 'OUT' is the input file 'IN'; choose another name".
+  /// Inputs are compared by identity (device and inode, checked on rank 0),
+  /// so another spelling of the name or a link to an input counts; those
+  /// that do not exist (or are "") are skipped. Nothing is created on error.
+  AtomicOutput(MPI_Comm comm, std::string path, const std::vector<std::string>& inputs = {});
   /// Removes the temporary file unless commit() succeeded.
   ~AtomicOutput();
   AtomicOutput(const AtomicOutput&) = delete;
