@@ -30,6 +30,12 @@ void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
   });
   io::AtomicOutput output(comm, c.output_path);
   const ProcessGrid grid(comm, choose_grid(Communicator(comm).size(), c.rows, c.cols));
+  // X and the buffer it is written through; W, H and H's transposed copy.
+  const dist::LocalShape mine =
+      dist::local_shape(grid, c.rows, c.cols, dist::default_block, dist::default_block);
+  dist::require_matrix_memory(grid, "the synthetic X", c.rows, c.cols, dist::default_block,
+                              dist::default_block, 2,
+                              double(c.rank) * double(mine.rows + 2 * mine.cols) * sizeof(double));
   dist::DistMatrix x(grid, c.rows, c.cols, dist::default_block, dist::default_block);
   dist::Factor w = dist::Factor::rows_of(grid, c.rank, x);
   dist::Factor h = dist::Factor::cols_of(grid, c.rank, x);
