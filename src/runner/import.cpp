@@ -65,11 +65,22 @@ void fill_owned_rows(dist::DistMatrix& x, Read&& read) {
   }
 }
 
+/// The side of an image nmfx decodes: the image library counts pixel values
+/// (height x width x 3) in an int.
+constexpr long largest_side = 16384;
+
 void parse_resize(const std::string& text, long& height, long& width) {
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%ldx%ld%c", &height, &width, &tail) != 2 || height < 1 ||
-      width < 1)
-    throw Error("--resize '" + text + "' is not HxW (e.g. 64x64)");
+  const auto x = text.find('x');
+  const bool digits = x != std::string::npos && x > 0 && x + 1 < text.size() &&
+                      text.find_first_not_of("0123456789x") == std::string::npos &&
+                      text.find('x', x + 1) == std::string::npos;
+  if (!digits) throw Error("--resize '" + text + "' is not HxW (e.g. 64x64)");
+  // At most 6 digits each: anything longer is out of range anyway.
+  height = x > 6 ? largest_side + 1 : std::stol(text.substr(0, x));
+  width = text.size() - x - 1 > 6 ? largest_side + 1 : std::stol(text.substr(x + 1));
+  if (height < 1 || width < 1 || height > largest_side || width > largest_side)
+    throw Error("--resize '" + text + "': height and width must lie in [1, " +
+                std::to_string(largest_side) + "]");
 }
 
 void check_config(const ImportConfig& c) {
@@ -79,7 +90,7 @@ void check_config(const ImportConfig& c) {
   if (c.format != "images" && (!c.resize.empty() || c.grayscale))
     throw Error("--resize and --grayscale apply to --format images");
   if (c.format != "hdf5" && !c.dataset.empty()) throw Error("--dataset applies to --format hdf5");
-  if (c.limit < 0) throw Error("--limit must be >= 0");
+  if (c.limit < 0) throw Error("--limit: must be >= 0 (got " + std::to_string(c.limit) + ")");
   long height = 0, width = 0;
   if (!c.resize.empty()) parse_resize(c.resize, height, width);
 }
