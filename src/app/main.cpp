@@ -2,7 +2,11 @@
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <climits>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +28,40 @@ using nmfx::settings::Setting;
 using nmfx::settings::Type;
 using nmfx::settings::Value;
 
+/// The check of an integer flag: plain decimal digits within [low, high],
+/// rewritten without leading zeros (CLI11 alone would read "010" as octal
+/// and let 99999999999999999999 saturate silently).
+CLI::Validator integer_in(long low, long high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+        if (text.size() == sign || text.find_first_not_of("0123456789", sign) != std::string::npos)
+          return "must be an integer (got '" + text + "')";
+        errno = 0;
+        const long value = std::strtol(text.c_str(), nullptr, 10);
+        if ((errno == ERANGE && text[0] == '-') || value < low)
+          return "must be >= " + std::to_string(low) + " (got " + text + ")";
+        if (errno == ERANGE || value > high)
+          return "must be <= " + std::to_string(high) + " (got " + text + ")";
+        text = std::to_string(value);
+        return "";
+      },
+      low == 1 ? "POSITIVE" : low == 0 ? "NONNEGATIVE" : "");
+}
+
+/// The check of a number flag: finite and not negative.
+CLI::Validator finite_nonnegative() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0)
+          return "must be a finite number >= 0 (got " + text + ")";
+        return "";
+      },
+      "NONNEGATIVE");
+}
+
 /// A registry setting on the command line: where CLI11 stores its value.
 struct SettingOption {
   const Setting* setting;
@@ -35,17 +73,23 @@ struct SettingOption {
 /// their help and default.
 std::vector<SettingOption> add_settings(CLI::App* cmd) {
   const nmfx::settings::FitConfig defaults;
+  // The registry checks each setting's range; this refuses what is no integer.
+  const CLI::Validator any_integer = integer_in(LONG_MIN, LONG_MAX);
   std::vector<SettingOption> out;
   for (const Setting& s : nmfx::settings::fit_settings()) {
     const std::string names = s.positional ? s.name : (s.alias.empty() ? "" : s.alias + ",") + "--" + s.name;
     auto value = std::make_unique<Value>(s.get(defaults));
     CLI::Option* option = nullptr;
     switch (s.type) {
-      case Type::integer: option = cmd->add_option(names, std::get<long>(*value), s.help); break;
+      case Type::integer:
+        option = cmd->add_option(names, std::get<long>(*value), s.help)->transform(any_integer);
+        break;
       case Type::number: option = cmd->add_option(names, std::get<double>(*value), s.help); break;
       case Type::text: option = cmd->add_option(names, std::get<std::string>(*value), s.help); break;
       case Type::integers:
-        option = cmd->add_option(names, std::get<std::vector<long>>(*value), s.help)->delimiter(',');
+        option = cmd->add_option(names, std::get<std::vector<long>>(*value), s.help)
+                     ->delimiter(',')
+                     ->transform(any_integer);
         break;
       case Type::flag: option = cmd->add_flag(names, std::get<bool>(*value), s.help); break;
     }
@@ -92,6 +136,12 @@ int main(int argc, char** argv) {
 
   CLI::App app{"nmfx: distributed non-negative matrix factorization and its low-rank bias"};
   app.set_version_flag("--version", std::string("nmfx ") + NMFX_VERSION);
+  // One line, like every other error; a flag's own check needs no pointer to the help.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    const bool checked = dynamic_cast<const CLI::ValidationError*>(&e) != nullptr;
+    return std::string("nmfx: error: ") + e.what() +
+           (checked ? "" : "; run with --help for more information") + "\n";
+  });
   app.require_subcommand(1);
 
   nmfx::runner::FitConfig fit;
@@ -103,11 +153,11 @@ int main(int argc, char** argv) {
 
   nmfx::runner::SynthConfig synth;
   auto* synth_cmd = app.add_subcommand("synth", "Make a synthetic low-rank + noise dataset");
-  synth_cmd->add_option("--rows", synth.rows, "m")->required();
-  synth_cmd->add_option("--cols", synth.cols, "n")->required();
-  synth_cmd->add_option("--rank", synth.rank, "true rank r")->required();
-  synth_cmd->add_option("--noise", synth.noise, "noise level")->capture_default_str();
-  synth_cmd->add_option("--seed", synth.seed, "random seed")->capture_default_str();
+  synth_cmd->add_option("--rows", synth.rows, "m")->required()->transform(integer_in(1, LONG_MAX));
+  synth_cmd->add_option("--cols", synth.cols, "n")->required()->transform(integer_in(1, LONG_MAX));
+  synth_cmd->add_option("--rank", synth.rank, "true rank r")->required()->transform(integer_in(1, INT_MAX));
+  synth_cmd->add_option("--noise", synth.noise, "noise level")->capture_default_str()->check(finite_nonnegative());
+  synth_cmd->add_option("--seed", synth.seed, "random seed")->capture_default_str()->transform(integer_in(0, LONG_MAX));
   synth_cmd->add_option("-o,--output", synth.output_path, "dataset file to write")->required();
 
   nmfx::runner::ImportConfig import;
@@ -123,7 +173,8 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--resize", import.resize, "images: resize every image to HxW");
   import_cmd->add_flag("--grayscale", import.grayscale, "images: merge colour to one gray channel");
   import_cmd->add_option("--limit", import.limit, "only the first N samples (0: all)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(integer_in(0, LONG_MAX));
   import_cmd->add_option("-o,--output", import.output_path, "dataset file to write")->required();
 
   std::string info_path;
@@ -146,7 +197,7 @@ int main(int argc, char** argv) {
   nmfx::runner::PcaConfig pca;
   auto* pca_cmd = app.add_subcommand("pca", "PCA baseline: mean-centred truncated SVD");
   pca_cmd->add_option("data", pca.data_path, "dataset file")->required();
-  pca_cmd->add_option("-k,--rank", pca.rank, "number of components")->required();
+  pca_cmd->add_option("-k,--rank", pca.rank, "number of components")->required()->transform(integer_in(1, INT_MAX));
   pca_cmd->add_option("--dataset", pca.dataset, "matrix inside the data file")->capture_default_str();
   pca_cmd->add_option("-o,--output", pca.output_path, "file to write")->required();
 
@@ -157,10 +208,11 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("file", sweep.plan_path, "sweep file (TOML), e.g. inputs/sweep-tiny.toml")->required();
   auto* group_opt = sweep_cmd->add_option(
       "--group-size", sweep.group_size,
-      "ranks per point: the ranks split into groups that take points from a shared queue (default: all)");
+      "ranks per point: the ranks split into groups that take points from a shared queue (default: all)")
+      ->transform(integer_in(1, INT_MAX));
   auto* task_opt = sweep_cmd->add_option("--task", sweep.task,
                                          "run only point N, 0-based (default: $SLURM_ARRAY_TASK_ID when set)")
-                       ->check(CLI::NonNegativeNumber);
+                       ->transform(integer_in(0, LONG_MAX));
   sweep_cmd->add_option("--data", sweep.overrides.data, "dataset file for every point (replaces the file's)");
   sweep_cmd->add_option("-o,--output", sweep.overrides.output, "folder of the run files (replaces the file's)");
   using SweepAction = nmfx::sweep::SweepOptions::Action;

@@ -33,6 +33,13 @@ Communicator Communicator::split(MPI_Comm parent, int color, int key) {
   return c;
 }
 
+Communicator Communicator::split_by_machine(MPI_Comm parent) {
+  Communicator c;
+  MPI_Comm_split_type(parent, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &c.comm_);
+  c.owned_ = true;
+  return c;
+}
+
 const Communicator& Communicator::self() {
   static const Communicator alone(MPI_COMM_SELF);
   return alone;

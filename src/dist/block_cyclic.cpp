@@ -1,12 +1,14 @@
 #include "nmfx/dist/block_cyclic.hpp"
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/memory.hpp"
 
 namespace nmfx::dist {
 
 BlockCyclic1D::BlockCyclic1D(long global_size, int block, int procs, int mine)
     : global_size_(global_size), block_(block), procs_(procs), mine_(mine) {
   if (block < 1) throw Error("block size must be at least 1");
+  if (global_size < 0) throw Error("a size cannot be negative (got " + std::to_string(global_size) + ")");
   const long full_blocks = global_size / block;
   const long remainder = global_size % block;
   local_size_ = (full_blocks / procs) * block;
@@ -17,11 +19,39 @@ BlockCyclic1D::BlockCyclic1D(long global_size, int block, int procs, int mine)
     local_size_ += remainder;
 }
 
+LocalShape local_shape(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
+                       int col_block) {
+  return {BlockCyclic1D(global_rows, row_block, grid.shape().rows, grid.my_row()).local_size(),
+          BlockCyclic1D(global_cols, col_block, grid.shape().cols, grid.my_col()).local_size()};
+}
+
+void require_matrix_memory(const ProcessGrid& grid, const std::string& what, long global_rows,
+                           long global_cols, int row_block, int col_block, double copies,
+                           double extra_bytes) {
+  const double entries = local_shape(grid, global_rows, global_cols, row_block, col_block).entries();
+  require_memory(grid.comm(),
+                 what + " (" + std::to_string(global_rows) + " x " + std::to_string(global_cols) +
+                     " doubles)",
+                 copies * entries * double(sizeof(double)) + extra_bytes);
+}
+
+namespace {
+
+/// The entries of a DistMatrix's local part, once they are known to fit.
+std::size_t checked_local_size(const ProcessGrid& grid, const BlockCyclic1D& rows,
+                               const BlockCyclic1D& cols) {
+  require_matrix_memory(grid, "a matrix", rows.global_size(), cols.global_size(), rows.block(),
+                        cols.block());
+  return std::size_t(rows.local_size()) * std::size_t(cols.local_size());
+}
+
+}  // namespace
+
 DistMatrix::DistMatrix(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
                        int col_block)
     : rows(global_rows, row_block, grid.shape().rows, grid.my_row()),
       cols(global_cols, col_block, grid.shape().cols, grid.my_col()),
-      local(std::size_t(rows.local_size()) * cols.local_size(), 0.0) {}
+      local(checked_local_size(grid, rows, cols), 0.0) {}
 
 const Communicator& FactorDistribution::reduce_comm() const {
   switch (along_) {

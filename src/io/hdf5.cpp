@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/memory.hpp"
 
 namespace nmfx::io {
 
@@ -143,6 +144,34 @@ herr_t collect_entry(hid_t group, const char* name, const H5L_info_t* link, void
   return 0;
 }
 
+std::string dims_text(const Dims& dims) {
+  std::string text;
+  for (hsize_t d : dims) text += (text.empty() ? "" : " x ") + std::to_string(d);
+  return text;
+}
+
+/// Error when a contiguous, unfiltered dataset stored in the file itself
+/// declares more data than the file holds (a truncated or corrupt file).
+/// Chunked or compressed data has no such bound; data never written (no
+/// address) reads as fill values.
+void require_stored(hid_t set, hid_t type, hid_t space, const std::string& dataset,
+                    const std::string& path) {
+  Handle dcpl(H5Dget_create_plist(set), H5Pclose);
+  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(dcpl.get()) > 0 ||
+      H5Pget_external_count(dcpl.get()) > 0)
+    return;
+  const haddr_t offset = H5Dget_offset(set);
+  std::error_code ec;
+  const auto file_bytes = std::filesystem::file_size(path, ec);
+  if (offset == HADDR_UNDEF || ec) return;
+  const double declared =
+      double(H5Sget_simple_extent_npoints(space)) * double(H5Tget_size(type));
+  if (double(offset) + declared > double(file_bytes))
+    throw Error(dataset + " in '" + path + "' declares " + dims_text(extent(space)) + " " +
+                type_name(type) + " values (" + format_bytes(declared) + ") but the file holds " +
+                format_bytes(double(file_bytes)) + "; it is truncated or corrupt");
+}
+
 herr_t collect_name(hid_t, const char* name, const H5A_info_t*, void* names) {
   static_cast<std::vector<std::string>*>(names)->push_back(name);
   return 0;
@@ -208,6 +237,7 @@ Dims File::shape(const std::string& dataset) const {
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     throw Error(dataset + " in '" + path_ + "' is not numeric");
   Handle space(H5Dget_space(set.get()), H5Sclose);
+  require_stored(set.get(), type.get(), space.get(), dataset, path_);
   return extent(space.get());
 }
 

@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 
 #include "nmfx/core/error.hpp"
@@ -12,22 +14,35 @@ namespace {
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
+using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 
-void read_exactly(gzFile f, void* out, std::size_t n, const std::string& path) {
+/// Reads up to n bytes; returns how many there were.
+std::size_t read_some(gzFile f, void* out, std::size_t n) {
   auto* p = static_cast<unsigned char*>(out);
-  while (n > 0) {
-    const unsigned chunk = n > (1u << 30) ? (1u << 30) : unsigned(n);
-    const int got = gzread(f, p, chunk);
-    if (got <= 0) throw Error("'" + path + "' is truncated or corrupt (IDX data ends early)");
-    p += got;
-    n -= std::size_t(got);
+  std::size_t done = 0;
+  while (done < n) {
+    const unsigned chunk = unsigned(std::min<std::size_t>(n - done, 1u << 30));
+    const int got = gzread(f, p + done, chunk);
+    if (got <= 0) break;
+    done += std::size_t(got);
   }
+  return done;
 }
 
-}  // namespace
+void read_exactly(gzFile f, void* out, std::size_t n, const std::string& path) {
+  if (read_some(f, out, n) != n)
+    throw Error("'" + path + "' is truncated or corrupt (IDX data ends early)");
+}
 
-IdxArray read_idx(const std::string& path) {
-  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+std::string declared(const std::vector<long>& dims, long total) {
+  std::string text;
+  for (long d : dims) text += (text.empty() ? "" : " x ") + std::to_string(d);
+  return "its IDX header declares " + text + " = " + std::to_string(total) + " values";
+}
+
+/// Opens `path` and reads its header; the stream is left at the data.
+GzFile open_idx(const std::string& path, std::vector<long>& dims, long& total) {
+  GzFile f(gzopen(path.c_str(), "rb"));
   if (!f) throw Error("cannot open '" + path + "'");
   unsigned char magic[4];
   read_exactly(f.get(), magic, 4, path);
@@ -36,18 +51,50 @@ IdxArray read_idx(const std::string& path) {
   if (magic[2] != 0x08)
     throw Error("'" + path + "' holds IDX type 0x" + std::to_string(magic[2]) +
                 "; nmfx imports unsigned-byte IDX (type 0x08)");
-  IdxArray a;
-  long total = 1;
+  total = 1;
   for (int d = 0; d < magic[3]; ++d) {
     unsigned char be[4];
     read_exactly(f.get(), be, 4, path);
     const long n = (long(be[0]) << 24) | (long(be[1]) << 16) | (long(be[2]) << 8) | long(be[3]);
-    if (n <= 0 || total > (1L << 40) / n) throw Error("'" + path + "' has an impossible IDX shape");
-    a.dims.push_back(n);
+    dims.push_back(n);
+    if (n > 0 && total > (1L << 40) / n)
+      throw Error("'" + path + "' has an impossible IDX shape (more than 2^40 values)");
     total *= n;
   }
-  a.bytes.resize(std::size_t(total));
-  read_exactly(f.get(), a.bytes.data(), a.bytes.size(), path);
+  // Uncompressed: the file's length bounds the data.
+  std::error_code ec;
+  const auto file_bytes = std::filesystem::file_size(path, ec);
+  const long header_bytes = 4 + 4 * long(magic[3]);
+  if (gzdirect(f.get()) && !ec && long(file_bytes) - header_bytes < total)
+    throw Error("'" + path + "' is truncated or corrupt: " + declared(dims, total) +
+                " but the file holds " + std::to_string(long(file_bytes) - header_bytes));
+  return f;
+}
+
+}  // namespace
+
+std::vector<long> read_idx_dims(const std::string& path) {
+  std::vector<long> dims;
+  long total = 0;
+  open_idx(path, dims, total);
+  return dims;
+}
+
+IdxArray read_idx(const std::string& path) {
+  IdxArray a;
+  long total = 0;
+  const GzFile f = open_idx(path, a.dims, total);
+  // Grow with the data actually found, so that a lying header costs nothing.
+  constexpr std::size_t piece = std::size_t(1) << 26;
+  while (a.bytes.size() < std::size_t(total)) {
+    const std::size_t have = a.bytes.size();
+    const std::size_t want = std::min(std::size_t(total) - have, piece);
+    a.bytes.resize(have + want);
+    const std::size_t got = read_some(f.get(), a.bytes.data() + have, want);
+    if (got < want)
+      throw Error("'" + path + "' is truncated or corrupt: " + declared(a.dims, total) +
+                  " but its data ends after " + std::to_string(have + got));
+  }
   return a;
 }
 

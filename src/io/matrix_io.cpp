@@ -88,7 +88,19 @@ Dims matrix_shape(const File& file, const std::string& dataset) {
   if (dims.size() != 2)
     throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(dims.size()) +
                 "-D; nmfx needs a 2-D matrix (samples x features)");
+  if (dims[0] == 0 || dims[1] == 0)
+    throw Error(empty_message(dataset + " in '" + file.path() + "'", long(dims[0]), long(dims[1])));
   return dims;
+}
+
+Dims agreed_matrix_shape(const File& file, const std::string& dataset) {
+  Dims dims;
+  collectively(file.comm(), [&] { dims = matrix_shape(file, dataset); });
+  return dims;
+}
+
+std::string empty_message(const std::string& what, long global_rows, long global_cols) {
+  return what + " is empty (" + std::to_string(global_rows) + " x " + std::to_string(global_cols) + ")";
 }
 
 dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
@@ -96,6 +108,9 @@ dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const
   hsize_t rows = 0, cols = 0;
   Handle set;
   collectively(grid.comm(), [&] { set = open_2d(file, dataset, rows, cols); });
+  // X and the row-major buffer it is read through.
+  dist::require_matrix_memory(grid, dataset + " in '" + file.path() + "'", long(rows), long(cols),
+                              row_block, col_block, 2);
   dist::DistMatrix x(grid, long(rows), long(cols), row_block, col_block);
   const long lr = x.local_rows(), lc = x.local_cols();
   std::vector<double> row_major(std::size_t(lr) * lc);

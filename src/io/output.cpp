@@ -29,13 +29,23 @@ std::string check_writable(const std::string& path) {
   return "";
 }
 
+std::string check_not_input(const std::string& output, const std::vector<std::string>& inputs) {
+  for (const std::string& input : inputs) {
+    std::error_code ec;  // a missing file is no input of this output
+    if (!input.empty() && fs::equivalent(output, input, ec))
+      return "the output '" + output + "' is the input file '" + input + "'; choose another name";
+  }
+  return "";
+}
+
 }  // namespace
 
-AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path)
+AtomicOutput::AtomicOutput(MPI_Comm comm, std::string path, const std::vector<std::string>& inputs)
     : comm_(comm), path_(std::move(path)), root_(Communicator(comm).rank() == 0) {
   collectively(comm, [&] {
     if (!root_) return;
-    if (const std::string failure = check_writable(path_); !failure.empty()) throw Error(failure);
+    for (const std::string& failure : {check_not_input(path_, inputs), check_writable(path_)})
+      if (!failure.empty()) throw Error(failure);
     lock_.emplace(path_);
     remove_stale_temporaries(path_);
   });

@@ -1,10 +1,12 @@
 #include "nmfx/la/decompositions.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <string>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/memory.hpp"
 #include "nmfx/la/blas.hpp"
 #include "nmfx/la/products.hpp"
 #include "prototypes.hpp"
@@ -18,6 +20,27 @@ void require_info(MPI_Comm comm, int info, const char* routine) {
   agree(comm, info != 0 ? std::string(routine) + " failed with info " + std::to_string(info) : "");
 }
 
+/// Collective over `comm`: a workspace of the size a ScaLAPACK workspace
+/// query returned on this rank. ScaLAPACK computes that size in int, which
+/// overflows silently for blocks far larger than the matrix or very large
+/// problems: Error on every rank when `bound` (the size by the routine's
+/// documented formula, in double) or the query is beyond int, naming
+/// `problem`, and when the workspace does not fit in memory.
+std::vector<double> workspace(MPI_Comm comm, double query, double bound, const char* routine,
+                              const std::string& problem) {
+  agree(comm, query >= 0 && std::max(query, bound) < double(INT_MAX)
+                  ? ""
+                  : std::string(routine) + " needs a workspace beyond the " + std::to_string(INT_MAX) +
+                        " values ScaLAPACK can index, for " + problem + "; use smaller blocks");
+  require_memory(comm, std::string("the workspace of ") + routine, (query + 1) * sizeof(double));
+  return std::vector<double>(std::size_t(query) + 1);
+}
+
+/// "a 12 x 8 matrix in blocks of 64" for messages.
+std::string problem_text(long m, long n, int block) {
+  return "a " + std::to_string(m) + " x " + std::to_string(n) + " matrix in blocks of " + std::to_string(block);
+}
+
 int descriptor_for(int* desc, long m, long n, int mb, int nb, int context, long local_rows) {
   const int mi = int(m), ni = int(n), zero = 0, lld = int(std::max(1L, local_rows));
   int info = 0;
@@ -25,16 +48,20 @@ int descriptor_for(int* desc, long m, long n, int mb, int nb, int context, long 
   return info;
 }
 
-/// Runs a ScaLAPACK QR-type factorization (pdgeqrf or pdgelqf) in place.
+/// Runs a ScaLAPACK QR-type factorization (pdgeqrf or pdgelqf) in place on
+/// an m x n matrix whose local part is local_rows x local_cols.
 template <class Routine>
 void factorize(MPI_Comm comm, Routine routine, const char* name, long m, long n, double* a,
-               const int* desc) {
+               const int* desc, long local_rows, long local_cols) {
   const int mi = int(m), ni = int(n), one = 1;
   int info = 0, lwork = -1;
   std::vector<double> tau(std::size_t(std::min(m, n)) + 1);  // generous: local <= global
   double query = 0;
   routine(&mi, &ni, a, &one, &one, desc, tau.data(), &query, &lwork, &info);
-  std::vector<double> work(std::size_t(query) + 1);
+  // LWORK >= NB * (Mp0 + Nq0 + NB), NB the column (pdgeqrf) or row (pdgelqf) block.
+  const double block = std::max(desc[4], desc[5]);
+  std::vector<double> work = workspace(comm, query, block * (double(local_rows) + double(local_cols) + block),
+                                       name, problem_text(m, n, int(block)));
   lwork = int(work.size());
   routine(&mi, &ni, a, &one, &one, desc, tau.data(), work.data(), &lwork, &info);
   require_info(comm, info, name);
@@ -56,7 +83,7 @@ std::vector<double> qr_r(const dist::Factor& f) {
   // BLAS-3; one k-wide panel would be factorized entirely with BLAS-2.
   require_info(comm.get(), descriptor_for(desc, global, k, f.map.block(), 16, context, count),
                "descinit");
-  factorize(comm.get(), pdgeqrf_, "pdgeqrf", global, k, a.data(), desc);
+  factorize(comm.get(), pdgeqrf_, "pdgeqrf", global, k, a.data(), desc, count, k);
   std::vector<double> r(std::size_t(k * k), 0.0);
   for (long c = 0; c < count; ++c) {
     const long row = f.map.to_global(c);
@@ -93,9 +120,11 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
   dist::DistMatrix a = x;  // QR overwrites its input
   const auto desc_a = descriptor(a, grid);
   if (tall)
-    factorize(grid.comm(), pdgeqrf_, "pdgeqrf", m, n, a.local.data(), desc_a.data());
+    factorize(grid.comm(), pdgeqrf_, "pdgeqrf", m, n, a.local.data(), desc_a.data(), a.local_rows(),
+              a.local_cols());
   else
-    factorize(grid.comm(), pdgelqf_, "pdgelqf", m, n, a.local.data(), desc_a.data());
+    factorize(grid.comm(), pdgelqf_, "pdgelqf", m, n, a.local.data(), desc_a.data(), a.local_rows(),
+              a.local_cols());
   // The p x p triangle (R upper, or L lower) has the same block-cyclic map as
   // the leading p x p part of A, so it is a prefix of A's local rows/columns.
   dist::DistMatrix t(grid, p, p, block, block);
@@ -124,7 +153,11 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
   };
   double query = 0;
   run(&query, -1);
-  std::vector<double> work(std::size_t(query) + 1);
+  // LWORK >= 2 + 6 p + max(NB (Mp + Nq + 1) + Nq, p (Mp + Nq) with vectors).
+  const double mp = double(t.local_rows()), nq = double(t.local_cols());
+  const double bound = 2 + 6.0 * double(p) + double(block) * (mp + nq + 1) + nq +
+                       (k > 0 ? double(p) * (mp + nq) : 0.0);
+  std::vector<double> work = workspace(grid.comm(), query, bound, "pdgesvd", problem_text(p, p, block));
   run(work.data(), int(work.size()));
   require_info(grid.comm(), info, "pdgesvd");
   if (k == 0) return out;

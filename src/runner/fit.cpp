@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "nmfx/core/error.hpp"
@@ -49,6 +48,26 @@ GridShape grid_shape(MPI_Comm comm, const FitPlan& plan) {
   return shape;
 }
 
+/// What a fit allocates on this rank beside X and a copy of it (its read
+/// buffer, then the SVD's): each layer's W and H four times over (with their
+/// cross products, the rule's state and the copies written to files), four
+/// k x k Grams, and, for the reference and the SVD-based initializations, the
+/// p x p triangle and vectors of an SVD of X (p = min(m, n)).
+double working_bytes(const FitPlan& plan, const ProcessGrid& grid, long m, long n, int block) {
+  const dist::LocalShape mine = dist::local_shape(grid, m, n, block, block);
+  double values = 0;
+  for (std::size_t i = 0; i < plan.ranks.size(); ++i) {
+    const double k = plan.ranks[i], w_indices = i == 0 ? double(mine.rows) : double(plan.ranks[i - 1]);
+    values += 4 * k * (w_indices + double(mine.cols)) + 4 * k * k;
+  }
+  using settings::Init;
+  const bool svd = plan.config.reference || plan.init == Init::nndsvd || plan.init == Init::nndsvda ||
+                   plan.init == Init::nndsvdar || plan.init == Init::ssvd;
+  const long p = std::min(m, n);
+  if (svd) values += 2 * dist::local_shape(grid, p, p, block, block).entries();
+  return values * sizeof(double);
+}
+
 /// The data of a fit on its grid: X block-cyclic, its sum and squared norm.
 /// Not movable: the factors made on its grid point to it.
 struct Problem {
@@ -59,8 +78,12 @@ struct Problem {
         x(grid, 0, 0, block, block) {
     const FitConfig& c = plan.config;
     const double start = wall_time();
-    x = io::read_matrix(io::File::open_read(comm, c.data_path), c.dataset, grid, block, block);
+    const io::File data = io::File::open_read(comm, c.data_path);
     const std::string what = c.dataset + " in '" + c.data_path + "'";
+    const io::Dims dims = io::agreed_matrix_shape(data, c.dataset);
+    const long m = long(dims[0]), n = long(dims[1]);
+    dist::require_matrix_memory(grid, what, m, n, block, block, 2, working_bytes(plan, grid, m, n, block));
+    x = io::read_matrix(data, c.dataset, grid, block, block);
     dist::require_nonnegative_finite(grid.comm(), x, what);
     double sums[2] = {0, 0};  // sum and sum of squares
     double largest = 0;
@@ -346,13 +369,10 @@ std::string checkpoint_path(const FitConfig& config) { return config.output_path
 
 FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   FitPlan plan;
-  collectively(comm, [&] {
-    plan = settings::make_plan(config);
-    std::error_code ec;
-    if (std::filesystem::equivalent(config.data_path, config.output_path, ec))
-      throw Error("the output '" + config.output_path + "' is the input file; choose another name");
-  });
-  io::AtomicOutput output(comm, config.output_path);  // the output is this run's from here on
+  collectively(comm, [&] { plan = settings::make_plan(config); });
+  // The output is this run's from here on.
+  io::AtomicOutput output(comm, config.output_path,
+                          {config.data_path, plan.init_file, config.resume ? checkpoint_path(config) : ""});
   if (Communicator(comm).rank() == 0) io::remove_stale_temporaries(checkpoint_path(config));
   const Problem problem(comm, plan, verbose);
   Training training(plan, problem, verbose);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <numeric>
 #include <unordered_map>
 
 #include "nmfx/core/error.hpp"
@@ -36,6 +38,14 @@ int row_block(long m, int procs) {
   return int(std::clamp((m + procs - 1) / procs, 1L, long(dist::default_block)));
 }
 
+/// X (m x n) on the P x 1 grid, once this rank's part fits in memory twice
+/// (X and the buffer /X is written through) beside `extra_bytes`.
+dist::DistMatrix make_x(const ProcessGrid& grid, const std::string& what, long m, long n,
+                        int block, double extra_bytes = 0) {
+  dist::require_matrix_memory(grid, what, m, n, block, dist::default_block, 2, extra_bytes);
+  return dist::DistMatrix(grid, m, n, block, dist::default_block);
+}
+
 long limited(const ImportConfig& c, long available) {
   return c.limit > 0 ? std::min(c.limit, available) : available;
 }
@@ -55,11 +65,22 @@ void fill_owned_rows(dist::DistMatrix& x, Read&& read) {
   }
 }
 
+/// The side of an image nmfx decodes: the image library counts pixel values
+/// (height x width x 3) in an int.
+constexpr long largest_side = 16384;
+
 void parse_resize(const std::string& text, long& height, long& width) {
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%ldx%ld%c", &height, &width, &tail) != 2 || height < 1 ||
-      width < 1)
-    throw Error("--resize '" + text + "' is not HxW (e.g. 64x64)");
+  const auto x = text.find('x');
+  const bool digits = x != std::string::npos && x > 0 && x + 1 < text.size() &&
+                      text.find_first_not_of("0123456789x") == std::string::npos &&
+                      text.find('x', x + 1) == std::string::npos;
+  if (!digits) throw Error("--resize '" + text + "' is not HxW (e.g. 64x64)");
+  // At most 6 digits each: anything longer is out of range anyway.
+  height = x > 6 ? largest_side + 1 : std::stol(text.substr(0, x));
+  width = text.size() - x - 1 > 6 ? largest_side + 1 : std::stol(text.substr(x + 1));
+  if (height < 1 || width < 1 || height > largest_side || width > largest_side)
+    throw Error("--resize '" + text + "': height and width must lie in [1, " +
+                std::to_string(largest_side) + "]");
 }
 
 void check_config(const ImportConfig& c) {
@@ -69,30 +90,38 @@ void check_config(const ImportConfig& c) {
   if (c.format != "images" && (!c.resize.empty() || c.grayscale))
     throw Error("--resize and --grayscale apply to --format images");
   if (c.format != "hdf5" && !c.dataset.empty()) throw Error("--dataset applies to --format hdf5");
-  if (c.limit < 0) throw Error("--limit must be >= 0");
+  if (c.limit < 0) throw Error("--limit: must be >= 0 (got " + std::to_string(c.limit) + ")");
   long height = 0, width = 0;
   if (!c.resize.empty()) parse_resize(c.resize, height, width);
 }
 
 Imported import_idx(const ProcessGrid& grid, const ImportConfig& c) {
+  std::vector<long> dims;
+  collectively(grid.comm(), [&] {
+    dims = io::read_idx_dims(c.input_path);
+    if (dims.size() < 2)
+      throw Error("'" + c.input_path + "' holds " + std::to_string(dims.size()) +
+                  "-D data; expected images (count x height x width)");
+  });
+  const long available = dims[0], m = limited(c, available);
+  const long n = std::accumulate(dims.begin() + 1, dims.end(), 1L, std::multiplies<long>());
+  const int block = row_block(m, grid.size());
+  if (m == 0 || n == 0) throw Error(io::empty_message("'" + c.input_path + "'", m, n), true);
+  // Every rank decodes the whole (compressed, sequential) file and keeps its
+  // rows: its bytes beside this rank's part of X.
+  dist::DistMatrix x = make_x(grid, "'" + c.input_path + "'", m, n, block,
+                              double(available) * double(n));
   io::IdxArray images, labels;
-  // Every rank decodes the (compressed, sequential) files and keeps its rows.
   collectively(grid.comm(), [&] {
     images = io::read_idx(c.input_path);
-    if (images.dims.size() < 2)
-      throw Error("'" + c.input_path + "' holds " + std::to_string(images.dims.size()) +
-                  "-D data; expected images (count x height x width)");
     if (!c.labels_path.empty()) {
       labels = io::read_idx(c.labels_path);
-      if (labels.dims.size() != 1 || labels.dims[0] != images.dims[0])
+      if (labels.dims.size() != 1 || labels.dims[0] != available)
         throw Error("'" + c.labels_path + "' does not hold one label per image (" +
-                    std::to_string(images.dims[0]) + " images)");
+                    std::to_string(available) + " images)");
     }
   });
-  const long available = images.dims[0], m = limited(c, available);
-  const long n = long(images.bytes.size()) / available;
-  Imported out(dist::DistMatrix(grid, m, n, row_block(m, grid.size()), dist::default_block),
-               available);
+  Imported out(std::move(x), available);
   fill_owned_rows(out.x, [&](long first, long count, double* rows) {
     for (long k = 0; k < count * n; ++k) rows[k] = images.bytes[std::size_t(first * n + k)] / 255.0;
   });
@@ -163,7 +192,7 @@ Imported import_images(const ProcessGrid& grid, const ImportConfig& c, bool verb
         grid.size(), grid.size() > 1 ? "s" : "");
 
   // Each rank decodes its own images, with its threads.
-  out.x = dist::DistMatrix(grid, m, n, rows.block(), dist::default_block);
+  out.x = make_x(grid, "the images in '" + c.input_path + "'", m, n, rows.block());
   const long local_rows = out.x.local_rows();
   std::vector<std::string> failures(static_cast<std::size_t>(local_rows));
 #pragma omp parallel
@@ -197,8 +226,7 @@ Imported import_npy(const ProcessGrid& grid, const ImportConfig& c) {
                   "-D array; nmfx needs samples x features (or N x H x W [x C] images)");
   });
   const long available = npy->rows(), m = limited(c, available), n = npy->cols();
-  Imported out(dist::DistMatrix(grid, m, n, row_block(m, grid.size()), dist::default_block),
-               available);
+  Imported out(make_x(grid, "'" + c.input_path + "'", m, n, row_block(m, grid.size())), available);
   collectively(grid.comm(), [&] {
     fill_owned_rows(
         out.x, [&](long first, long count, double* rows) { npy->read_rows(first, count, rows); });
@@ -225,7 +253,7 @@ Imported import_csv(const ProcessGrid& grid, const ImportConfig& c) {
     });
   });
   const long m = limited(c, shape.rows), n = shape.cols;
-  Imported out(dist::DistMatrix(grid, m, n, int(block), dist::default_block), shape.rows);
+  Imported out(make_x(grid, "'" + c.input_path + "'", m, n, int(block)), shape.rows);
   fill_owned_rows(out.x, [&, next = 0L](long, long count, double* rows) mutable {
     std::copy_n(mine.begin() + next, count * n, rows);
     next += count * n;
@@ -292,7 +320,7 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
   collectively(comm, [&] { check_config(config); });
   ImportConfig c = config;
   if (c.format == "hdf5" && c.dataset.empty()) c.dataset = "/X";
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.input_path, c.labels_path});
   const ProcessGrid grid(comm, {Communicator(comm).size(), 1});
   const double start = wall_time();
   Imported data = c.format == "idx"      ? import_idx(grid, c)
@@ -303,9 +331,7 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
   const long m = data.x.rows.global_size(), n = data.x.cols.global_size();
   const std::string what =
       (c.format == "hdf5" ? c.dataset + " in " : std::string()) + "'" + c.input_path + "'";
-  if (m == 0 || n == 0)
-    throw Error(what + " holds no data (" + std::to_string(m) + " x " + std::to_string(n) + ")",
-                true);  // known to every rank
+  if (m == 0 || n == 0) throw Error(io::empty_message(what, m, n), true);  // known to every rank
   dist::require_nonnegative_finite(comm, data.x, what);
   if (!c.labels_path.empty() && c.format != "idx")
     collectively(comm, [&] { attach_labels(c, data); });

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/random.hpp"
@@ -24,12 +25,19 @@ void fill_abs_gaussian(std::uint64_t seed, std::uint64_t stream, dist::Factor& f
 
 void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
   collectively(comm, [&] {
-    if (c.rows < 1 || c.cols < 1) throw Error("--rows and --cols must be at least 1");
-    if (c.rank < 1) throw Error("--rank must be at least 1");
-    if (!(c.noise >= 0) || !std::isfinite(c.noise)) throw Error("--noise must be >= 0");
+    for (const auto& [flag, value] : {std::pair{"--rows", c.rows}, {"--cols", c.cols}, {"--rank", long(c.rank)}})
+      if (value < 1) throw Error(std::string(flag) + ": must be >= 1 (got " + std::to_string(value) + ")");
+    if (!(c.noise >= 0) || !std::isfinite(c.noise))
+      throw Error("--noise: must be a finite number >= 0 (got " + std::to_string(c.noise) + ")");
   });
   io::AtomicOutput output(comm, c.output_path);
   const ProcessGrid grid(comm, choose_grid(Communicator(comm).size(), c.rows, c.cols));
+  // X and the buffer it is written through; W, H and H's transposed copy.
+  const dist::LocalShape mine =
+      dist::local_shape(grid, c.rows, c.cols, dist::default_block, dist::default_block);
+  dist::require_matrix_memory(grid, "the synthetic X", c.rows, c.cols, dist::default_block,
+                              dist::default_block, 2,
+                              double(c.rank) * double(mine.rows + 2 * mine.cols) * sizeof(double));
   dist::DistMatrix x(grid, c.rows, c.cols, dist::default_block, dist::default_block);
   dist::Factor w = dist::Factor::rows_of(grid, c.rank, x);
   dist::Factor h = dist::Factor::cols_of(grid, c.rank, x);

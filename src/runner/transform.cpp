@@ -18,13 +18,6 @@ namespace {
 
 int world_size(MPI_Comm comm) { return Communicator(comm).size(); }
 
-/// The 2-D shape of `dataset` in `file`, agreed on every rank.
-io::Dims agreed_shape(const io::File& file, const std::string& dataset) {
-  io::Dims dims;
-  collectively(file.comm(), [&] { dims = io::matrix_shape(file, dataset); });
-  return dims;
-}
-
 /// Sum of squares of a distributed matrix.
 double squared_norm(const ProcessGrid& grid, const dist::DistMatrix& x) {
   double s = 0;
@@ -42,20 +35,27 @@ double tail_fraction(const std::vector<double>& sigma, int k, double norm2) {
 }  // namespace
 
 void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.run_path, c.data_path});
   io::File run = io::File::open_read(comm, c.run_path);
-  const io::Dims h_dims = agreed_shape(run, "/H");
+  const io::Dims h_dims = io::agreed_matrix_shape(run, "/H");
   io::File data = io::File::open_read(comm, c.data_path);
-  const io::Dims x_dims = agreed_shape(data, c.dataset);
-  const int k = int(h_dims[0]);
+  const io::Dims x_dims = io::agreed_matrix_shape(data, c.dataset);
   agree(comm, x_dims[1] != h_dims[1]
                   ? c.dataset + " in '" + c.data_path + "' has " + std::to_string(x_dims[1]) +
                         " features but the dictionary in '" + c.run_path + "' has " +
                         std::to_string(h_dims[1])
                   : "");
-  const ProcessGrid grid(comm, choose_grid(world_size(comm), long(x_dims[0]), long(x_dims[1])));
+  const long m = long(x_dims[0]), n = long(x_dims[1]);
+  const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
+  const std::string what = c.dataset + " in '" + c.data_path + "'";
+  // X and its read buffer; H, the codes and their cross products; two Grams.
+  const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
+  const double atoms = double(h_dims[0]);
+  dist::require_matrix_memory(grid, what, m, n, dist::default_block, dist::default_block, 2,
+                              atoms * double(2 * mine.rows + mine.cols + 2 * atoms) * sizeof(double));
+  const int k = int(h_dims[0]);
   const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
-  dist::require_nonnegative_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
+  dist::require_nonnegative_finite(grid.comm(), x, what);
   const dist::Factor h = run_file::read_dictionary(run, dist::Factor::cols_of(grid, k, x));
   // One exact NNLS per sample with the shared Gram matrix H H^T.
   std::vector<double> gram(std::size_t(k) * k);
@@ -82,23 +82,28 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   out.close();
   output.commit();
   if (verbose)
-    std::printf("nmfx encode: %ld samples against %d atoms, rel_error %.6e; wrote %s\n",
-                long(x_dims[0]), k, rel_error, c.output_path.c_str());
+    std::printf("nmfx encode: %ld samples against %d atoms, rel_error %.6e; wrote %s\n", m, k,
+                rel_error, c.output_path.c_str());
 }
 
 void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.codes_path, c.run_path});
   io::File codes = io::File::open_read(comm, c.codes_path);
   io::File run = io::File::open_read(comm, c.run_path);
-  const io::Dims w_dims = agreed_shape(codes, "/W"), h_dims = agreed_shape(run, "/H");
+  const io::Dims w_dims = io::agreed_matrix_shape(codes, "/W"), h_dims = io::agreed_matrix_shape(run, "/H");
   agree(comm, w_dims[1] != h_dims[0]
                   ? "the codes in '" + c.codes_path + "' have " + std::to_string(w_dims[1]) +
                         " components but the dictionary in '" + c.run_path + "' has " +
                         std::to_string(h_dims[0])
                   : "");
   const long m = long(w_dims[0]), n = long(h_dims[1]);
-  const int k = int(h_dims[0]);
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
+  // X_hat and the buffer it is written through; W, H and H's transposed copy.
+  const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
+  dist::require_matrix_memory(grid, "the reconstruction X_hat", m, n, dist::default_block,
+                              dist::default_block, 2,
+                              double(h_dims[0]) * double(mine.rows + 2 * mine.cols) * sizeof(double));
+  const int k = int(h_dims[0]);
   dist::DistMatrix x_hat(grid, m, n, dist::default_block, dist::default_block);
   const dist::Factor w = io::read_factor(codes, "/W", dist::Factor::rows_of(grid, k, x_hat),
                                          io::FactorLayout::index_major);
@@ -117,19 +122,29 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
 }
 
 void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
-  io::AtomicOutput output(comm, c.output_path);
+  io::AtomicOutput output(comm, c.output_path, {c.data_path});
   io::File data = io::File::open_read(comm, c.data_path);
-  const io::Dims dims = agreed_shape(data, c.dataset);
+  const io::Dims dims = io::agreed_matrix_shape(data, c.dataset);
   const long m = long(dims[0]), n = long(dims[1]);
   agree(comm, c.rank < 1 || c.rank > std::min(m, n)
                   ? "--rank " + std::to_string(c.rank) + " is impossible for a " +
                         std::to_string(m) + "x" + std::to_string(n) + " matrix"
                   : "");
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
+  const std::string what = c.dataset + " in '" + c.data_path + "'";
+  // X and a copy (the read buffer, then the SVD's); the SVD's p x p triangle
+  // and vectors (p = min(m, n)); the components, scores and the replicated
+  // leading vectors.
+  const long p = std::min(m, n);
+  const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
+  const double triangle = dist::local_shape(grid, p, p, dist::default_block, dist::default_block).entries();
+  dist::require_matrix_memory(
+      grid, what, m, n, dist::default_block, dist::default_block, 2,
+      (2 * triangle + double(c.rank) * double(mine.rows + mine.cols + p) + double(n)) * sizeof(double));
   dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
-  dist::require_finite(grid.comm(), x, c.dataset + " in '" + c.data_path + "'");
+  dist::require_finite(grid.comm(), x, what);
   const double x2 = squared_norm(grid, x);
-  agree(comm, x2 > 0 ? "" : c.dataset + " in '" + c.data_path + "' is all zeros");
+  agree(comm, x2 > 0 ? "" : what + " is all zeros");
   // The best rank-K approximation of X itself (Eckart-Young), for comparison.
   const std::vector<double> sigma = la::svd(grid, x, 0).sigma;
 

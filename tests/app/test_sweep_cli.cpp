@@ -258,6 +258,11 @@ TEST_CASE("bad sweep input: one clear line, non-zero exit, run files untouched",
       {"sweep " + good + " -o " + in_folder("bad/not-a-dir") + "/runs", "cannot create the output folder"},
       {"sweep " + good + " --task 2", "--task 2 is out of range: '" + good + "' has 2 points (0 to 1)"},
       {"sweep " + good + " --group-size 3", "--group-size 3 does not divide"},
+      {"sweep " + good + " --group-size 0", "--group-size: must be >= 1 (got 0)"},
+      {"sweep " + good + " --group-size -2", "--group-size: must be >= 1 (got -2)"},
+      {"sweep " + good + " --group-size 99999999999", "--group-size: must be <= 2147483647 (got 99999999999)"},
+      {"sweep " + good + " --task -1", "--task: must be >= 0 (got -1)"},
+      {"sweep " + good + " --task 99999999999999999999", "--task: must be <= 9223372036854775807"},
       {"sweep " + good + " --collect -o " + in_folder("bad/not-a-dir"), "is not a folder"},
   };
   for (int ranks : {1, 4})

@@ -5,6 +5,7 @@
 #include "nmfx/core/counter.hpp"
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/grid.hpp"
+#include "nmfx/core/memory.hpp"
 
 using namespace nmfx;
 
@@ -45,6 +46,33 @@ TEST_CASE("agree makes one rank's failure every rank's, with its message", "[cor
                                  if (rank == 0) throw Error("only rank 0");
                                }),
                   Error);
+}
+
+TEST_CASE("memory: sizes in words, and a refusal on every rank before allocating", "[core]") {
+  CHECK(format_bytes(0) == "0 B");
+  CHECK(format_bytes(1023) == "1023 B");
+  CHECK(format_bytes(1536) == "1.5 KiB");
+  CHECK(format_bytes(23.4 * (1L << 30)) == "23 GiB");
+  CHECK(format_bytes(3.7 * double(1L << 40)) == "3.7 TiB");
+  CHECK(machine_memory() > 0);
+  CHECK_NOTHROW(require_memory(MPI_COMM_WORLD, "X", 1024));
+  std::string why;
+  bool collective = false;
+  try {
+    require_memory(MPI_COMM_WORLD, "X (1000000 x 1000000 doubles)", 8e12);
+  } catch (const Error& e) {
+    why = e.what();
+    collective = e.collective();
+  }
+  CHECK(collective);
+  CHECK(why.rfind("X (1000000 x 1000000 doubles) needs 7.3 TiB", 0) == 0);
+  CHECK(why.find(format_bytes(machine_memory())) != std::string::npos);
+  const int size = test::world_size();
+  if (size > 1) CHECK(why.find("on each of " + std::to_string(size) + " ranks") != std::string::npos);
+  // One rank's need is every rank's refusal.
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  CHECK_THROWS_AS(require_memory(MPI_COMM_WORLD, "X", rank == size - 1 ? 1e30 : 0), Error);
 }
 
 TEST_CASE("ProcessGrid: coordinates, communicators, and a wrong shape", "[core]") {

@@ -70,3 +70,25 @@ TEST_CASE("a factor's distribution names its communicators, context and writers"
     if (shape.rows != shape.cols) CHECK_THROWS_AS(dist::Factor(4, x.cols, w.distribution), Error);
   }
 }
+
+TEST_CASE("local_shape is the DistMatrix's; an impossible size is refused before allocating", "[dist]") {
+  for (const GridShape shape : test::all_shapes(test::world_size())) {
+    ProcessGrid grid(MPI_COMM_WORLD, shape);
+    const dist::DistMatrix x(grid, 130, 7, 64, 3);
+    const dist::LocalShape mine = dist::local_shape(grid, 130, 7, 64, 3);
+    CHECK(mine.rows == x.local_rows());
+    CHECK(mine.cols == x.local_cols());
+    CHECK(mine.entries() == double(x.local.size()));
+    // 2^40 x 2^40 doubles: an overflowing size_t product without the check.
+    std::string why;
+    try {
+      dist::DistMatrix huge(grid, 1L << 40, 1L << 40, 64, 64);
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    CHECK(why.rfind("a matrix (1099511627776 x 1099511627776 doubles) needs ", 0) == 0);
+    CHECK_THROWS_WITH(dist::require_matrix_memory(grid, "X", 1000000, 1000000, 64, 64, 2, 0),
+                      Catch::Contains("X (1000000 x 1000000 doubles) needs "));
+    CHECK_NOTHROW(dist::require_matrix_memory(grid, "X", 100, 100, 64, 64, 2, 1e6));
+  }
+}

@@ -6,6 +6,8 @@
 
 #include "helpers.hpp"
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/grid.hpp"
+#include "nmfx/core/memory.hpp"
 #include "nmfx/io/csv.hpp"
 #include "nmfx/io/idx.hpp"
 #include "nmfx/io/matrix_io.hpp"
@@ -143,6 +145,37 @@ TEST_CASE("AtomicOutput keeps the old file until commit", "[io]") {
   CHECK_THROWS_AS(io::AtomicOutput(MPI_COMM_WORLD, "/nonexistent-folder/x.h5"), Error);
 }
 
+TEST_CASE("AtomicOutput refuses an output that is one of the inputs, by any name", "[io]") {
+  namespace fs = std::filesystem;
+  const std::string input = test::temp_path("input.h5"), link = test::temp_path("input-link.h5");
+  const std::string other = test::temp_path("other.h5");
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    std::ofstream(input) << "the data";
+    fs::remove(link);
+    fs::create_symlink(input, link);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::string dotted = (fs::path(input).parent_path() / "." / fs::path(input).filename()).string();
+  for (const std::string& output : {input, link, dotted}) {
+    std::string why;
+    try {
+      io::AtomicOutput out(MPI_COMM_WORLD, output, {other, input});
+    } catch (const Error& e) {
+      why = e.what();
+      CHECK(e.collective());
+    }
+    CHECK(why == "the output '" + output + "' is the input file '" + input + "'; choose another name");
+  }
+  // Inputs that do not exist (yet), or none at all, are no obstacle.
+  CHECK_NOTHROW(io::AtomicOutput(MPI_COMM_WORLD, other, {input, test::temp_path("missing.h5"), ""}));
+  CHECK_NOTHROW(io::AtomicOutput(MPI_COMM_WORLD, input));
+  std::string content;
+  std::getline(std::ifstream(input), content);
+  CHECK(content == "the data");
+}
+
 TEST_CASE("IDX: reads unsigned bytes, rejects other files", "[io]") {
   const std::string path = test::temp_path("tiny.idx");
   const std::string bad = test::temp_path("bad.idx");
@@ -162,6 +195,41 @@ TEST_CASE("IDX: reads unsigned bytes, rejects other files", "[io]") {
   CHECK(a.bytes[11] == 220);
   CHECK_THROWS_AS(io::read_idx(bad), Error);
   CHECK_THROWS_AS(io::read_idx(path + ".missing"), Error);
+  CHECK(io::read_idx_dims(path) == std::vector<long>{2, 2, 3});
+}
+
+TEST_CASE("IDX: a header declaring more than the data holds is refused before allocating", "[io]") {
+  const std::string raw = test::temp_path("liar.idx"), gz = test::temp_path("liar.idx.gz");
+  const std::string empty = test::temp_path("none.idx");
+  // 1000000 x 1000 x 1000 = 10^12 values declared, 100 present.
+  const unsigned char header[] = {0, 0, 8, 3, 0, 0x0f, 0x42, 0x40, 0, 0, 0x03, 0xe8, 0, 0, 0x03, 0xe8};
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    std::string bytes(reinterpret_cast<const char*>(header), sizeof header);
+    bytes += std::string(100, '\x07');
+    std::ofstream(raw, std::ios::binary) << bytes;
+    // The same bytes, gzip-compressed.
+    const unsigned char compressed[] = {
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x63, 0x60,
+        0xe0, 0x60, 0x66, 0xe0, 0x77, 0x72, 0x60, 0x60, 0x60, 0x7e, 0x01, 0xc2,
+        0xec, 0x74, 0x00, 0x00, 0x28, 0x64, 0x29, 0x2d, 0x74, 0x00, 0x00, 0x00};
+    std::ofstream(gz, std::ios::binary).write(reinterpret_cast<const char*>(compressed), sizeof compressed);
+    const unsigned char none[] = {0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28};
+    std::ofstream(empty, std::ios::binary).write(reinterpret_cast<const char*>(none), sizeof none);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  // Raw: the file's length bounds the data, known from the header.
+  CHECK_THROWS_WITH(io::read_idx_dims(raw),
+                    Catch::Contains("its IDX header declares 1000000 x 1000 x 1000 = 1000000000000 "
+                                    "values but the file holds 100"));
+  // Compressed: read in pieces, so the lie is found having allocated what is there.
+  CHECK(io::read_idx_dims(gz) == std::vector<long>{1000000, 1000, 1000});
+  CHECK_THROWS_WITH(io::read_idx(gz), Catch::Contains("but its data ends after 100"));
+  // No images: a shape, for the caller to call empty.
+  const io::IdxArray a = io::read_idx(empty);
+  CHECK(a.dims == std::vector<long>{0, 28, 28});
+  CHECK(a.bytes.empty());
 }
 
 namespace {
@@ -303,4 +371,68 @@ TEST_CASE("CSV: optional header, clear errors; labels in every form", "[io]") {
   const std::string npy = test::temp_path("labels.npy");
   write_file(npy, npy_bytes("<i8", false, "3,", raw<std::int64_t>({4, 0, 2})));
   CHECK(io::read_labels(npy).labels == std::vector<long>{4, 0, 2});
+}
+
+namespace {
+
+/// Rank 0 writes a [rows][cols] float64 dataset /X with the serial HDF5
+/// driver, leaving its storage unallocated unless `values` are given.
+void write_serial(const std::string& path, hsize_t rows, hsize_t cols, const double* values) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[2] = {rows, cols};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t set = H5Dcreate2(file, "/X", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (values) H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+}  // namespace
+
+TEST_CASE("datasets: declared sizes against the file and the memory, empty ones", "[io]") {
+  const std::string declared = test::temp_path("declared.h5"), huge = test::temp_path("huge.h5");
+  const std::string empty = test::temp_path("empty.h5");
+  const double values[6] = {1, 2, 3, 4, 5, 6};
+  write_serial(declared, 3, 2, values);
+  // The dataspace of /X says 10^6 x 10^6; its data is still the 6 values.
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    std::fstream f(declared, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), {});
+    const std::uint64_t was[2] = {3, 2}, now[2] = {1000000, 1000000};
+    const auto at = bytes.find(std::string(reinterpret_cast<const char*>(was), sizeof was));
+    REQUIRE(at != std::string::npos);
+    f.seekp(std::streamoff(at));
+    f.write(reinterpret_cast<const char*>(now), sizeof now);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  write_serial(huge, 100000000, 100000000, nullptr);
+  write_serial(empty, 0, 3, nullptr);
+
+  const io::File d = io::File::open_read(MPI_COMM_WORLD, declared);
+  CHECK_THROWS_WITH(d.shape("/X"), "/X in '" + declared +
+                                       "' declares 1000000 x 1000000 float64 values (7.3 TiB) but the "
+                                       "file holds " + format_bytes(double(std::filesystem::file_size(declared))) +
+                                       "; it is truncated or corrupt");
+  const io::File e = io::File::open_read(MPI_COMM_WORLD, empty);
+  CHECK_THROWS_WITH(io::matrix_shape(e, "/X"), "/X in '" + empty + "' is empty (0 x 3)");
+  // Never written: fill values, so only the memory bounds it.
+  const io::File h = io::File::open_read(MPI_COMM_WORLD, huge);
+  CHECK(h.shape("/X") == io::Dims{100000000, 100000000});
+  const ProcessGrid grid(MPI_COMM_WORLD, {test::world_size(), 1});
+  std::string why;
+  try {
+    io::read_matrix(h, "/X", grid, 64, 64);
+  } catch (const Error& x) {
+    why = x.what();
+    CHECK(x.collective());
+  }
+  CHECK(why.rfind("/X in '" + huge + "' (100000000 x 100000000 doubles) needs ", 0) == 0);
 }

@@ -31,6 +31,9 @@ class Communicator {
   explicit Communicator(MPI_Comm comm = MPI_COMM_NULL) : comm_(comm), owned_(false) {}
   /// Collective: splits `parent` by color, ordered by key; owns the result.
   static Communicator split(MPI_Comm parent, int color, int key);
+  /// Collective: the ranks of `parent` that share this rank's machine (and
+  /// its memory), in `parent`'s order; owns the result.
+  static Communicator split_by_machine(MPI_Comm parent);
   /// This rank alone (borrowed): collectives over it leave their data as is.
   static const Communicator& self();
   ~Communicator();

@@ -1,6 +1,7 @@
 #pragma once
 // ScaLAPACK's 2D block-cyclic layout: the index maps of one dimension, the
 // distributed matrix X, and the factors whose rows or columns follow X.
+#include <string>
 #include <vector>
 
 #include "nmfx/core/grid.hpp"
@@ -43,6 +44,7 @@ inline BlockCyclic1D replicated(long count) {
 /// the local part is column-major, local_rows x local_cols, leading dimension
 /// max(1, local_rows), as ScaLAPACK expects.
 struct DistMatrix {
+  /// Collective over `grid` (a memory check, see require_matrix_memory).
   DistMatrix(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
              int col_block);
   BlockCyclic1D rows, cols;
@@ -54,6 +56,26 @@ struct DistMatrix {
   double& at(long local_row, long local_col) { return local[local_col * local_rows() + local_row]; }
   double at(long local_row, long local_col) const { return local[local_col * local_rows() + local_row]; }
 };
+
+/// The size of this rank's part of a matrix; entries() as a double, so that
+/// no product of sizes overflows on the way to a memory check.
+struct LocalShape {
+  long rows = 0, cols = 0;
+  double entries() const { return double(rows) * double(cols); }
+};
+
+/// This rank's part of a global_rows x global_cols matrix in row_block x
+/// col_block blocks on `grid`, without allocating it.
+LocalShape local_shape(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
+                       int col_block);
+
+/// Collective over `grid`: Error on every rank, before anything is
+/// allocated, unless `copies` such matrices of doubles and `extra_bytes`
+/// more (on each rank) fit in the memory of each rank's machine (see
+/// require_memory). The message starts "WHAT (ROWS x COLS doubles) needs".
+void require_matrix_memory(const ProcessGrid& grid, const std::string& what, long global_rows,
+                           long global_cols, int row_block, int col_block, double copies = 1,
+                           double extra_bytes = 0);
 
 /// Which indices of X a factor's k-vectors belong to.
 enum class Along {

@@ -58,7 +58,8 @@ class File {
   void close();
 
   bool exists(const std::string& object) const;
-  /// Shape of a numeric dataset; Error when missing or not numeric.
+  /// Shape of a numeric dataset; Error when missing or not numeric, or when
+  /// its declared size exceeds what the file holds (contiguous storage).
   Dims shape(const std::string& dataset) const;
 
   /// Root-level (or object-level with `object`) attributes. Writers are

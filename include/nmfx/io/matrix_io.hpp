@@ -11,11 +11,21 @@
 namespace nmfx::io {
 
 /// The shape {rows, cols} of a 2-D numeric dataset; Error on this rank when
-/// it is missing, not numeric or not 2-D (wrap in collectively() to agree).
+/// it is missing, not numeric, not 2-D, empty (see empty_message) or larger
+/// than the file (wrap in collectively() to agree).
 Dims matrix_shape(const File& file, const std::string& dataset);
 
+/// Collective: matrix_shape, agreed on every rank of the file's communicator.
+Dims agreed_matrix_shape(const File& file, const std::string& dataset);
+
+/// The one message for a matrix without rows or columns, from every
+/// command: "WHAT is empty (0 x 784)".
+std::string empty_message(const std::string& what, long global_rows, long global_cols);
+
 /// Reads the 2-D numeric dataset `dataset` (stored [rows][cols], any numeric
-/// type, converted to double) into a block-cyclic matrix on `grid`.
+/// type, converted to double) into a block-cyclic matrix on `grid`. Error on
+/// every rank, before allocating, when this rank's part and the buffer it is
+/// read through do not fit in memory (see dist::require_matrix_memory).
 dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
                              int row_block, int col_block);
 

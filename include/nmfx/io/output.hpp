@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "nmfx/io/output_lock.hpp"
 
@@ -15,10 +16,15 @@ namespace nmfx::io {
 /// and its temporary file.
 class AtomicOutput {
  public:
-  /// Collective. Error (on every rank) when `path` is a folder, its folder
-  /// is missing or not writable, or another process holds its lock; nothing
-  /// is created then. Removes the temporaries of killed earlier writers.
-  AtomicOutput(MPI_Comm comm, std::string path);
+  /// Collective. Error (on every rank) when `path` is a folder, its folder is
+  /// missing or not writable, another process holds its lock, or it is one
+  /// of `inputs` (the files the command reads): "the output 'OUT' is the
+  /// input file 'IN'; choose another name". Inputs are compared by identity
+  /// (device and inode, checked on rank 0), so another spelling of the name
+  /// or a link to an input counts; those that do not exist (or are "") are
+  /// skipped. Nothing is created on error. Removes the temporaries of killed
+  /// earlier writers.
+  AtomicOutput(MPI_Comm comm, std::string path, const std::vector<std::string>& inputs = {});
   /// Removes the temporary file unless commit() succeeded.
   ~AtomicOutput();
   AtomicOutput(const AtomicOutput&) = delete;

@@ -1,0 +1,29 @@
+#pragma once
+// How much memory a rank is about to allocate, checked against the memory of
+// the machine it runs on before allocating, so that an impossible size ends
+// in one clear line instead of std::bad_alloc on every rank.
+#include <mpi.h>
+
+#include <string>
+
+namespace nmfx {
+
+/// The physical memory of this machine in bytes (sysconf's page count times
+/// the page size); local. Physical rather than currently free memory: the
+/// check below then refuses only what can never fit, and gives the same
+/// answer on every run whatever else is running at the moment.
+double machine_memory();
+
+/// A size in bytes for messages: "512 B", "23 GiB", "3.7 TiB" (binary units,
+/// two significant digits below 10).
+std::string format_bytes(double bytes);
+
+/// Collective over `comm`: Error on every rank when the `local_bytes` this
+/// rank is about to allocate, added up over the ranks of `comm` that share
+/// its machine, exceed that machine's memory. Sizes are doubles, so products
+/// of 64-bit counts cannot overflow on the way here. The message starts with
+/// `what`, e.g. "X (1000000 x 1000000 doubles) needs 3.7 TiB on each of 2
+/// ranks, 7.3 TiB for the 2 on this machine; it has 23 GiB".
+void require_memory(MPI_Comm comm, const std::string& what, double local_bytes);
+
+}  // namespace nmfx
