@@ -63,7 +63,25 @@ TEST_CASE("bad input: one clear line, non-zero exit, outputs untouched", "[cli]"
          "Y = X.copy(); Y[7, 1] = np.nan; save('nan.h5', Y)\n"
          "Y = X.copy(); Y[0, 2] = np.inf; save('inf.h5', Y)\n"
          "save('cube.h5', rng.random((4, 3, 2)))\n"
-         "open('" + folder().string() + "/corrupt.h5', 'wb').write(b'\\x89HDF\\r\\n\\x1a\\n' + bytes(100))\n");
+         "open('" + folder().string() + "/corrupt.h5', 'wb').write(b'\\x89HDF\\r\\n\\x1a\\n' + bytes(100))\n"
+         "save('rows0.h5', np.zeros((0, 8))); save('cols0.h5', np.zeros((12, 0)))\n"
+         "np.save('" + folder().string() + "/good.npy', X)\n"
+         "with h5py.File('" + folder().string() + "/huge.h5', 'w') as f:\n"
+         "    f.create_dataset('X', shape=(10**8, 10**8), dtype='f8')  # declared, never written\n"
+         "import struct\n"
+         "b = bytearray(open('" + good + "', 'rb').read()); i = b.find(struct.pack('<QQ', 12, 8))\n"
+         "b[i:i + 16] = struct.pack('<QQ', 10**6, 10**6)  # the dataspace, not the data\n"
+         "open('" + folder().string() + "/declared.h5', 'wb').write(bytes(b))\n");
+  // A run, its codes, and other names of the good file: inputs the commands
+  // must never write over.
+  const std::string run = in_folder("inputs_run.h5"), codes = in_folder("inputs_codes.h5");
+  REQUIRE(nmfx(1, "fit " + good + " -k 2 --max-iter 5 -o " + run).status == 0);
+  REQUIRE(nmfx(1, "encode " + run + " " + good + " -o " + codes).status == 0);
+  const std::string link = in_folder("link.h5"), hard = in_folder("hard.h5"), npy = in_folder("good.npy");
+  fs::remove(link);
+  fs::remove(hard);
+  fs::create_symlink(good, link);
+  fs::create_hard_link(good, hard);
   struct Case {
     std::string args, expect;
   };
@@ -96,12 +114,48 @@ TEST_CASE("bad input: one clear line, non-zero exit, outputs untouched", "[cli]"
       {"fit " + good + " -o " + good + " -k 2", "is the input file"},
       {"import " + in_folder("missing.gz") + " -o " + out, "cannot open"},
       {"import " + good + " -o " + out, "not an IDX file"},
+      // No command writes over one of its inputs, whatever name it is given by.
+      {"fit " + hard + " -o " + good + " -k 2", "the output '" + good + "' is the input file '" + hard + "'; choose another name"},
+      {"fit " + good + " -o " + run + " -k 2 --init file:" + run, "the output '" + run + "' is the input file '" + run + "'"},
+      {"import --format hdf5 " + good + " -o " + good, "the output '" + good + "' is the input file '" + good + "'"},
+      {"import --format npy " + npy + " -o " + npy, "the output '" + npy + "' is the input file '" + npy + "'"},
+      {"encode " + run + " " + good + " -o " + run, "the output '" + run + "' is the input file '" + run + "'"},
+      {"decode " + codes + " " + run + " -o " + codes, "the output '" + codes + "' is the input file '" + codes + "'"},
+      {"pca " + good + " -k 2 -o " + good, "the output '" + good + "' is the input file '" + good + "'"},
+      {"pca " + link + " -k 2 -o " + hard, "the output '" + hard + "' is the input file '" + link + "'"},
+      // Sizes: checked against the file and the memory before allocating.
+      {"synth --rows 1000000000 --cols 1000000000 --rank 3 -o " + out,
+       "the synthetic X (1000000000 x 1000000000 doubles) needs "},
+      {"fit " + in_folder("huge.h5") + " -o " + out + " -k 2",
+       "/X in '" + in_folder("huge.h5") + "' (100000000 x 100000000 doubles) needs "},
+      {"import --format hdf5 " + in_folder("huge.h5") + " -o " + out, "(100000000 x 100000000 doubles) needs "},
+      {"fit " + in_folder("declared.h5") + " -o " + out + " -k 2",
+       "/X in '" + in_folder("declared.h5") + "' declares 1000000 x 1000000 float64 values (7.3 TiB) but the file holds"},
+      {"import --format hdf5 " + in_folder("declared.h5") + " -o " + out, "it is truncated or corrupt"},
+      {"fit " + in_folder("rows0.h5") + " -o " + out + " -k 2", "/X in '" + in_folder("rows0.h5") + "' is empty (0 x 8)"},
+      {"pca " + in_folder("cols0.h5") + " -k 2 -o " + out, "/X in '" + in_folder("cols0.h5") + "' is empty (12 x 0)"},
+      {"encode " + run + " " + in_folder("rows0.h5") + " -o " + out, "is empty (0 x 8)"},
+      {"import --format hdf5 " + in_folder("cols0.h5") + " -o " + out, "is empty (12 x 0)"},
+      {"fit " + good + " -o " + out + " -k 2 --block 1000000", "values ScaLAPACK can index, for a 12 x 8 matrix in blocks of 1000000"},
+      // Numeric flags: integers in range, written in decimal; finite numbers.
+      {"synth --rows 99999999999999999999 --cols 10 --rank 3 -o " + out, "--rows: must be <= 9223372036854775807 (got 99999999999999999999)"},
+      {"synth --rows 0x10 --cols 10 --rank 3 -o " + out, "--rows: must be an integer (got '0x10')"},
+      {"synth --rows 10 --cols 10 --rank 99999999999 -o " + out, "--rank: must be <= 2147483647 (got 99999999999)"},
+      {"synth --rows 10 --cols 10 --rank 3 --seed -1 -o " + out, "--seed: must be >= 0 (got -1)"},
+      {"synth --rows 10 --cols 10 --rank 3 --noise nan -o " + out, "--noise: must be a finite number >= 0 (got nan)"},
+      {"pca " + good + " -k 0 -o " + out, "--rank: must be >= 1 (got 0)"},
+      {"fit " + good + " -o " + out + " -k 2 --max-iter 99999999999999999999", "--max-iter: must be <= 9223372036854775807"},
+      {"fit " + good + " -o " + out + " -k 2 --seed 99999999999999999999", "--seed: must be <= 9223372036854775807"},
+      {"fit " + good + " -o " + out + " -k 2 --block 1000000000", "--block: must lie in [1, 1048576] (got 1000000000)"},
+      {"import " + in_folder("missing.gz") + " --limit 99999999999999999999 -o " + out, "--limit: must be <= 9223372036854775807"},
   };
+  const std::vector<std::string> inputs{good, run, codes, npy};
   for (int ranks : {1, 2, 4})
     for (const Case& c : cases) {
-      const std::string good_before = read_all(good);
+      std::vector<std::string> before;
+      for (const std::string& input : inputs) before.push_back(read_all(input));
       check_failure(ranks, c.args, c.expect, out);
-      CHECK(read_all(good) == good_before);
+      for (std::size_t i = 0; i < inputs.size(); ++i) CHECK(read_all(inputs[i]) == before[i]);
     }
   fs::remove(out);
   const Outcome r = nmfx(2, "fit " + in_folder("negative.h5") + " -o " + out + " -k 2");

@@ -158,6 +158,14 @@ open(f'{D}/bad_header.csv', 'w').write('a,b,c\n1,2,3\n4,abc,6\n')
 open(f'{D}/ragged.csv', 'w').write('1,2,3\n4,5\n')
 open(f'{D}/negative.csv', 'w').write('1,2,3\n4,5,-6\n')
 open(f'{D}/empty.csv', 'w').write('a,b\n')
+np.save(f'{D}/rows0.npy', np.zeros((0, 5)))
+def idx(name, dims, data, zipped=False):
+    head = bytes([0, 0, 8, len(dims)]) + b''.join(d.to_bytes(4, 'big') for d in dims)
+    (gzip.open if zipped else open)(f'{D}/{name}', 'wb').write(head + data)
+idx('liar.idx', [1000000, 1000, 1000], bytes(100))            # 10^12 values declared
+idx('liar.idx.gz', [1000000, 1000, 1000], bytes(100), True)
+idx('short.idx.gz', [1000, 100, 100], bytes(100), True)       # 10^7 declared, 100 there
+idx('none.idx', [0, 28, 28], b'')
 with h5py.File(f'{D}/source.h5', 'w') as f:
     f['group/M'] = C[:19, :4].astype(np.float32)
     f['group/M'].attrs['image_height'] = 2
@@ -229,6 +237,25 @@ assert same(8, h5py.File(f'{D}/source.h5', 'r')['group/M'][:], (2, 2, 1)).attrs[
        "has no dataset /nope"},
       {"import --format hdf5 " + in_folder("source.h5") + " --dataset /cube -o " + out, "is 3-D"},
       {csv + "header.csv --dataset /X -o " + out, "--dataset applies to --format hdf5"},
+      {npy + "rows0.npy -o " + out, "rows0.npy' is empty (0 x 5)"},
+      // No import writes over its input or its labels.
+      {csv + "header.csv -o " + in_folder("header.csv"),
+       "the output '" + in_folder("header.csv") + "' is the input file '" + in_folder("header.csv") + "'"},
+      {npy + "a.npy --labels " + in_folder("y.npy") + " -o " + in_folder("y.npy"),
+       "the output '" + in_folder("y.npy") + "' is the input file '" + in_folder("y.npy") + "'"},
+      {"import --format hdf5 " + in_folder("source.h5") + " --dataset /group/M -o " + in_folder("source.h5"),
+       "is the input file"},
+      // IDX headers are checked against the data before allocating it.
+      {"import " + in_folder("liar.idx") + " -o " + out,
+       "liar.idx' is truncated or corrupt: its IDX header declares 1000000 x 1000 x 1000 = "
+       "1000000000000 values but the file holds 100"},
+      {"import " + in_folder("liar.idx.gz") + " -o " + out,
+       "liar.idx.gz' (1000000 x 1000000 doubles) needs "},
+      {"import " + in_folder("short.idx.gz") + " -o " + out,
+       "short.idx.gz' is truncated or corrupt: its IDX header declares 1000 x 100 x 100 = 10000000 "
+       "values but its data ends after 100"},
+      {"import " + in_folder("none.idx") + " -o " + out, "none.idx' is empty (0 x 784)"},
+      {npy + "a.npy --limit 99999999999999999999 -o " + out, "--limit: must be <= 9223372036854775807"},
   };
   for (int ranks : {2, 4})  // a failing run costs seconds; 1 rank adds nothing here
     for (const Case& c : cases) check_failure(ranks, c.args, c.expect, out);
