@@ -238,7 +238,7 @@ TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts 
   fs::create_directories(folder() / "ckpt");
   const std::string data = in_folder("ckpt/data.h5"), ref = in_folder("ckpt/ref.h5");
   REQUIRE(nmfx(2, "synth --rows 800 --cols 600 --rank 10 --noise 0.1 --seed 1 -o " + data).status == 0);
-  const std::string args = "fit " + data + " -k 10 --algo adam --lr 0.01 --max-iter 12000 --metrics-every 7 --progress 0 --no-reference";
+  const std::string args = "fit " + data + " -k 10 --algo adam --lr 0.01 --max-iter 6000 --metrics-every 7 --progress 0 --no-reference";
   REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
   std::random_device random;
   // The signal or kill comes after the run's first checkpoint (so surely
