@@ -51,6 +51,37 @@ inline Outcome nmfx(int ranks, const std::string& args) {
                NMFX_BINARY + " " + args);
 }
 
+/// nmfx under mpiexec, as nmfx() runs it, and the exit status of each rank.
+struct RankOutcome {
+  Outcome outcome;          // mpiexec's status and everything printed
+  std::vector<int> status;  // one per rank that exited by itself
+};
+
+/// nmfx() with each rank started through a shell that records the rank's own
+/// exit status. A rank that mpiexec killed after another one failed records
+/// nothing. `environment` ("NAME=value ...") goes before mpiexec.
+inline RankOutcome nmfx_each_rank(int ranks, const std::string& args, const std::string& environment = "") {
+  static const fs::path statuses = folder() / "rank-status";
+  static const std::string wrapper = [] {
+    const fs::path script = folder() / "nmfx-rank.sh";
+    std::ofstream(script) << "#!/bin/sh\n\"" << NMFX_BINARY << "\" \"$@\"\ns=$?\necho $s > '"
+                          << statuses.string() << "/'${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-x}}\nexit $s\n";
+    fs::permissions(script, fs::perms::owner_all);
+    return script.string();
+  }();
+  fs::remove_all(statuses);
+  fs::create_directories(statuses);
+  RankOutcome r;
+  r.outcome = shell(environment + " timeout 120 " + NMFX_MPIEXEC + " -n " + std::to_string(ranks) + " " +
+                    wrapper + " " + args + " </dev/null");
+  for (const auto& e : fs::directory_iterator(statuses)) {
+    int s = -1;
+    std::ifstream(e.path()) >> s;
+    r.status.push_back(s);
+  }
+  return r;
+}
+
 /// Starts nmfx under mpiexec (2 ranks) in the background, waits until every
 /// file of `checkpoints` exists and `delay` seconds more, then runs `then` in
 /// the shell, where $p is mpiexec's pid. The default signals the run and
