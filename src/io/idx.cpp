@@ -1,5 +1,6 @@
 #include "nmfx/io/idx.hpp"
 
+#include <cstdio>
 #include <zlib.h>
 
 #include <algorithm>
@@ -48,9 +49,11 @@ GzFile open_idx(const std::string& path, std::vector<long>& dims, long& total) {
   read_exactly(f.get(), magic, 4, path);
   if (magic[0] != 0 || magic[1] != 0 || magic[3] < 1 || magic[3] > 4)
     throw Error("'" + path + "' is not an IDX file (bad magic number)");
-  if (magic[2] != 0x08)
-    throw Error("'" + path + "' holds IDX type 0x" + std::to_string(magic[2]) +
-                "; nmfx imports unsigned-byte IDX (type 0x08)");
+  if (magic[2] != 0x08) {
+    char type[8];
+    std::snprintf(type, sizeof type, "0x%02x", magic[2]);
+    throw Error("'" + path + "' holds IDX type " + type + "; nmfx imports unsigned-byte IDX (type 0x08)");
+  }
   total = 1;
   for (int d = 0; d < magic[3]; ++d) {
     unsigned char be[4];

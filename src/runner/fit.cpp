@@ -212,16 +212,9 @@ void initialize_layer(const FitPlan& plan, const Problem& p, nmf::Model& model, 
       break;
     }
     case Init::file: {
-      const std::string& path = plan.init_file;
-      io::File run = io::File::open_read(grid.comm(), path);
-      w = io::read_factor(run, "/W", w, io::FactorLayout::index_major);
-      h = io::read_factor(run, "/H", h, io::FactorLayout::component_major);
-      collectively(grid.comm(), [&] {
-        for (const dist::Factor* f : {&w, &h})
-          for (double v : f->local)
-            if (!(v >= 0) || !std::isfinite(v))
-              throw Error("the factors in '" + path + "' are not finite and non-negative");
-      });
+      const io::File run = io::File::open_read(grid.comm(), plan.init_file);
+      w = run_file::read_model_factor(run, "/W", w);
+      h = run_file::read_model_factor(run, "/H", h);
       break;
     }
   }

@@ -340,13 +340,15 @@ Record read_record(const io::File& run) {
   return r;
 }
 
-dist::Factor read_dictionary(const io::File& run, const dist::Factor& like) {
-  dist::Factor h = io::read_factor(run, "/H", like, io::FactorLayout::component_major);
-  collectively(run.comm(), [&] {
-    for (double v : h.local)
-      if (!(v >= 0) || !std::isfinite(v)) throw Error("/H in '" + run.path() + "' is not finite and non-negative");
+dist::Factor read_model_factor(const io::File& file, const std::string& dataset, const dist::Factor& like) {
+  const io::FactorLayout layout = dataset == "/W" ? io::FactorLayout::index_major : io::FactorLayout::component_major;
+  dist::Factor f = io::read_factor(file, dataset, like, layout);
+  collectively(file.comm(), [&] {
+    for (double v : f.local)
+      if (!(v >= 0) || !std::isfinite(v))
+        throw Error(dataset + " in '" + file.path() + "' is not finite and non-negative");
   });
-  return h;
+  return f;
 }
 
 }  // namespace nmfx::runner::run_file

@@ -56,7 +56,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   const int k = int(h_dims[0]);
   const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_nonnegative_finite(grid.comm(), x, what);
-  const dist::Factor h = run_file::read_dictionary(run, dist::Factor::cols_of(grid, k, x));
+  const dist::Factor h = run_file::read_model_factor(run, "/H", dist::Factor::cols_of(grid, k, x));
   // One exact NNLS per sample with the shared Gram matrix H H^T.
   std::vector<double> gram(std::size_t(k) * k);
   la::gram(h, gram.data());
@@ -105,9 +105,8 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
                               double(h_dims[0]) * double(mine.rows + 2 * mine.cols) * sizeof(double));
   const int k = int(h_dims[0]);
   dist::DistMatrix x_hat(grid, m, n, dist::default_block, dist::default_block);
-  const dist::Factor w = io::read_factor(codes, "/W", dist::Factor::rows_of(grid, k, x_hat),
-                                         io::FactorLayout::index_major);
-  const dist::Factor h = run_file::read_dictionary(run, dist::Factor::cols_of(grid, k, x_hat));
+  const dist::Factor w = run_file::read_model_factor(codes, "/W", dist::Factor::rows_of(grid, k, x_hat));
+  const dist::Factor h = run_file::read_model_factor(run, "/H", dist::Factor::cols_of(grid, k, x_hat));
   if (x_hat.local_rows() > 0 && x_hat.local_cols() > 0)
     la::gemm(la::Op::transpose, la::Op::none, x_hat.local_rows(), x_hat.local_cols(), k, 1.0,
              w.local.data(), k, h.local.data(), k, 0.0, x_hat.local.data(), x_hat.leading_dim());

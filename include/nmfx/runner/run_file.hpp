@@ -126,8 +126,9 @@ Record read_record(const io::File& run);
 /// version, kind ("run", "checkpoint", "codes", "reconstruction", "pca").
 void write_header(io::File& out, const std::string& kind);
 
-/// Collective: the dictionary /H (k x n) of a run file, laid out `like` the
-/// given factor; Error naming the file unless it is finite and non-negative.
-dist::Factor read_dictionary(const io::File& run, const dist::Factor& like);
+/// Collective: the codes /W (m x k) or the dictionary /H (k x n) of a file,
+/// laid out `like` the given factor; Error naming the file unless they are
+/// finite and non-negative.
+dist::Factor read_model_factor(const io::File& file, const std::string& dataset, const dist::Factor& like);
 
 }  // namespace nmfx::runner::run_file
