@@ -90,6 +90,22 @@ void report(const Point& point, long total, const Attempt& a, const std::string&
   std::fflush(stdout);
 }
 
+/// Collective: Error (on every rank) when --task names no point or
+/// --group-size does not divide the ranks.
+void check_layout(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, const SweepOptions& options) {
+  const long total = long(points.size());
+  const int size = Communicator(comm).size();
+  if (options.task >= total)
+    throw Error("--task " + std::to_string(options.task) + " is out of range: '" + plan.source + "' has " +
+                    std::to_string(total) + " point" + (total > 1 ? "s" : "") + " (0 to " + std::to_string(total - 1) +
+                    ")",
+                true);
+  if (options.task < 0 && options.group_size > 0 && size % options.group_size != 0)
+    throw Error("--group-size " + std::to_string(options.group_size) + " does not divide the " +
+                    std::to_string(size) + " ranks into equal groups",
+                true);
+}
+
 /// All points under one mpirun: groups of `group_size` ranks take points
 /// from a shared queue until none is left (or a signal came).
 int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, int group_size, bool quiet,
@@ -98,10 +114,6 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
   const int size = all.size();
   const int rank = all.rank();
   if (group_size <= 0) group_size = size;
-  if (size % group_size != 0)
-    throw Error("--group-size " + std::to_string(group_size) + " does not divide the " + std::to_string(size) +
-                    " ranks into equal groups",
-                true);
   const long total = long(points.size());
 
   // Rank 0 reads the folder once; every rank then shares its decisions.
@@ -197,14 +209,9 @@ int run_groups(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points
 }
 
 /// Exactly one point, on every rank of `comm` (one SLURM array task).
-int run_task(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points, long task, bool quiet,
+int run_task(MPI_Comm comm, const std::vector<Point>& points, long task, bool quiet,
              const StopSignals& signals) {
   const long total = long(points.size());
-  if (task >= total)
-    throw Error("--task " + std::to_string(task) + " is out of range: '" + plan.source + "' has " +
-                    std::to_string(total) + " point" + (total > 1 ? "s" : "") + " (0 to " + std::to_string(total - 1) +
-                    ")",
-                true);
   const Point& point = points[std::size_t(task)];
   const bool root = rank_of(comm) == 0;
   PointState state;
@@ -288,8 +295,9 @@ int run_sweep(MPI_Comm comm, const SweepOptions& options) {
     case SweepOptions::Action::run:
       break;
   }
+  check_layout(comm, plan, points, options);  // before the output folder is made
   prepare_output(comm, plan);
-  if (options.task >= 0) return run_task(comm, plan, points, options.task, options.quiet, *signals);
+  if (options.task >= 0) return run_task(comm, points, options.task, options.quiet, *signals);
   return run_groups(comm, plan, points, options.group_size, options.quiet, *signals);
 }
 
