@@ -27,25 +27,31 @@ std::string join(const std::vector<int>& values) {
   return out;
 }
 
-/// Collective: the grid for the data's shape (and the ranks mpirun
+/// The shape of X and the grid chosen for it.
+struct DataShape {
+  long m = 0, n = 0;
+  GridShape grid;
+};
+
+/// Collective: X's shape in `data` and the grid for it (and the ranks mpirun
 /// started); Error when the shape cannot hold the model.
-GridShape grid_shape(MPI_Comm comm, const FitPlan& plan) {
+DataShape data_shape(MPI_Comm comm, const FitPlan& plan, const io::File& data) {
   const FitConfig& c = plan.config;
-  const io::File data = io::File::open_read(comm, c.data_path);
   const int size = Communicator(comm).size();
-  GridShape shape;
+  DataShape out;
   collectively(comm, [&] {
     const io::Dims dims = io::matrix_shape(data, c.dataset);
-    const long m = long(dims[0]), n = long(dims[1]);
+    const long m = out.m = long(dims[0]), n = out.n = long(dims[1]);
     if (plan.ranks[0] > std::min(m, n))
       throw Error("--rank " + std::to_string(plan.ranks[0]) + " is impossible for a " + std::to_string(m) + "x" +
                   std::to_string(n) + " matrix (at most " + std::to_string(std::min(m, n)) + ")");
+    GridShape& shape = out.grid;
     shape = c.grid.empty() ? choose_grid(size, m, n) : parse_grid(c.grid);
     if (long(shape.rows) * shape.cols != size)
       throw Error("--grid " + shape.str() + " needs " + std::to_string(long(shape.rows) * shape.cols) +
                   " ranks but mpirun started " + std::to_string(size));
   });
-  return shape;
+  return out;
 }
 
 /// What a fit allocates on this rank beside X and a copy of it (its read
@@ -73,17 +79,18 @@ double working_bytes(const FitPlan& plan, const ProcessGrid& grid, long m, long 
 struct Problem {
   /// Collective: reads X and checks it is non-negative, finite and not all zero.
   Problem(MPI_Comm comm, const FitPlan& plan, bool verbose)
-      : grid(comm, grid_shape(comm, plan)),
+      : data_(io::File::open_read(comm, plan.config.data_path)),
+        shape_(data_shape(comm, plan, data_)),
+        grid(comm, shape_.grid),
         block(plan.config.block > 0 ? plan.config.block : dist::default_block),
         x(grid, 0, 0, block, block) {
     const FitConfig& c = plan.config;
     const double start = wall_time();
-    const io::File data = io::File::open_read(comm, c.data_path);
     const std::string what = c.dataset + " in '" + c.data_path + "'";
-    const io::Dims dims = io::agreed_matrix_shape(data, c.dataset);
-    const long m = long(dims[0]), n = long(dims[1]);
+    const long m = shape_.m, n = shape_.n;
     dist::require_matrix_memory(grid, what, m, n, block, block, 2, working_bytes(plan, grid, m, n, block));
-    x = io::read_matrix(data, c.dataset, grid, block, block);
+    x = io::read_matrix(data_, c.dataset, grid, block, block);
+    data_.close();
     dist::require_nonnegative_finite(grid.comm(), x, what);
     double sums[2] = {0, 0};  // sum and sum of squares
     double largest = 0;
@@ -118,6 +125,11 @@ struct Problem {
 
   double mean() const { return sum / (double(x.rows.global_size()) * double(x.cols.global_size())); }
 
+ private:
+  io::File data_;  // open until X is read (its shape is read once)
+  DataShape shape_;
+
+ public:
   ProcessGrid grid;
   int block;
   dist::DistMatrix x;
