@@ -58,7 +58,7 @@ void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
   }
 
   io::File out = io::File::create(comm, output.temporary_path());
-  io::write_matrix(out, "/X", x);
+  io::write_matrix(out, "/X", x, grid);
   io::write_factor(out, "/W_true", w, io::FactorLayout::index_major);
   io::write_factor(out, "/H_true", h, io::FactorLayout::component_major);
   out.write_attribute("source", std::string("nmfx synth"));

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "nmfx/core/precision.hpp"
+
 #include <mpi.h>
 
 namespace nmfx::runner {
@@ -33,6 +35,7 @@ struct ImportConfig {
   std::string resize;          // images: "HxW" (empty: all images must have one size)
   bool grayscale = false;      // images: merge colour channels to one gray channel
   long limit = 0;              // only the first N samples (0: all)
+  Precision dtype = Precision::double_precision;  // of the written /X (float32 or float64)
 };
 void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose);
 

@@ -5,12 +5,15 @@
 
 #include <string>
 
+#include "nmfx/core/precision.hpp"
+
 namespace nmfx::runner {
 
 /// Non-negative codes W >= 0 minimizing ||X - W H|| for new data X against a
 /// run's dictionary H: one exact NNLS per sample, distributed like a fit.
 struct EncodeConfig {
   std::string run_path, data_path, dataset = "/X", output_path;
+  Precision precision = Precision::double_precision;  // of X and its product with H
 };
 void run_encode(MPI_Comm comm, const EncodeConfig& config, bool verbose);
 
@@ -18,6 +21,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& config, bool verbose);
 /// and a run's dictionary.
 struct DecodeConfig {
   std::string codes_path, run_path, output_path;
+  Precision precision = Precision::double_precision;  // of the product and /X_hat
 };
 void run_decode(MPI_Comm comm, const DecodeConfig& config, bool verbose);
 
@@ -25,6 +29,7 @@ void run_decode(MPI_Comm comm, const DecodeConfig& config, bool verbose);
 struct PcaConfig {
   std::string data_path, dataset = "/X", output_path;
   int rank = 0;
+  Precision precision = Precision::double_precision;  // of X and its QR
 };
 void run_pca(MPI_Comm comm, const PcaConfig& config, bool verbose);
 
