@@ -12,9 +12,10 @@ TEST_CASE("float32 datasets and single precision through import, fit, encode, de
   python("rng = np.random.default_rng(3)\n"
          "X = rng.random((150, 6)) @ rng.random((6, 70)) + 0.01 * rng.random((150, 70))\n"
          "np.save('" + npy + "', X)\n");
-  REQUIRE(nmfx(2, "import --format npy " + npy + " -o " + x64).status == 0);
+  const Outcome imported64 = nmfx(2, "import --format npy " + npy + " -o " + x64);
   const Outcome imported = nmfx(2, "import --format npy " + npy + " --dtype float32 -o " + x32);
-  INFO(imported.output);
+  INFO(imported64.output << imported.output);
+  REQUIRE(imported64.status == 0);
   REQUIRE(imported.status == 0);
   CHECK(imported.output.find("float32") != std::string::npos);
   python("f = h5py.File('" + x32 + "', 'r')['X']; X = np.load('" + npy + "')\n"
