@@ -69,6 +69,12 @@ TEST_CASE("float32 datasets and single precision through import, fit, encode, de
            "assert np.allclose(np.abs((p['components'][:] * p64['components'][:]).sum(1)), 1, atol=1e-4)\n");
   }
 
+  // A tolerance below what single precision resolves gets a note.
+  const Outcome fine = nmfx(1, "fit " + x32 + " -o " + in_folder("fine.h5") + " -k 2 --max-iter 3 --tol 1e-9 "
+                               "--precision single");
+  CHECK(fine.status == 0);
+  CHECK(fine.output.find("below what single precision resolves") != std::string::npos);
+
   // Bad values get one clear line.
   const Outcome bad = nmfx(1, "fit " + x64 + " -o " + in_folder("bad.h5") + " -k 2 --precision half");
   CHECK(bad.status != 0);
