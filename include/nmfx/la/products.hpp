@@ -9,9 +9,11 @@ namespace nmfx::la {
 
 /// out = (X H^T)^T for this rank's rows of X (`h` over X's columns, `out`
 /// over X's rows, k x local_rows, identical on every copy). Local GEMM, then
-/// a sum over h's reduce_comm() (the grid row). For a single-precision X the
-/// GEMM is SGEMM on a float copy of the factor, summing at most 4096 terms
-/// in float and the rest in double; `out` is double either way.
+/// a sum over h's reduce_comm() (the grid row). The GEMM runs in panels of
+/// at most 4096 rows, so its scratch is at most 4096 x k. For a
+/// single-precision X it is SGEMM on a float copy of the factor's panel,
+/// summing at most 4096 terms in float and the rest in double; `out` is
+/// double either way.
 template <class Scalar>
 void xht(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& h, dist::Factor& out);
 
