@@ -165,7 +165,10 @@ int main(int argc, char** argv) {
   auto* synth_cmd = app.add_subcommand("synth", "Make a synthetic low-rank + noise dataset");
   synth_cmd->add_option("--rows", synth.rows, "m")->required()->transform(integer_in(1, LONG_MAX));
   synth_cmd->add_option("--cols", synth.cols, "n")->required()->transform(integer_in(1, LONG_MAX));
-  synth_cmd->add_option("--rank", synth.rank, "true rank r")->required()->transform(integer_in(1, INT_MAX));
+  synth_cmd->add_option("--rank", synth.rank, "true rank r (or give --spectrum)")->transform(integer_in(1, INT_MAX));
+  synth_cmd->add_option("--spectrum", synth.spectrum,
+                        "exact non-negative data with these singular values, e.g. 1,0.5,0.25 (rank = their count)")
+      ->delimiter(',');
   synth_cmd->add_option("--noise", synth.noise, "noise level")->capture_default_str()->check(finite_nonnegative());
   synth_cmd->add_option("--seed", synth.seed, "random seed")->capture_default_str()->transform(integer_in(0, LONG_MAX));
   synth_cmd->add_option("-o,--output", synth.output_path, "dataset file to write")->required();
