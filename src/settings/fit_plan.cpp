@@ -57,10 +57,10 @@ FitPlan make_plan(const FitConfig& c) {
     p.ranks = {c.rank};
   } else {
     if (c.rank != 0) throw Error("--model deep takes its ranks from --ranks r1,r2,... (not --rank)");
-    if (c.ranks.empty()) throw Error("--model deep needs --ranks r1,r2,... (strictly decreasing)");
+    if (c.ranks.empty()) throw Error("--model deep needs --ranks r1,r2,... (non-increasing)");
     for (std::size_t i = 0; i < c.ranks.size(); ++i)
-      if (c.ranks[i] < 1 || (i > 0 && c.ranks[i] >= c.ranks[i - 1]))
-        throw Error("--ranks " + join(c.ranks) + ": ranks must be >= 1 and strictly decreasing");
+      if (c.ranks[i] < 1 || (i > 0 && c.ranks[i] > c.ranks[i - 1]))
+        throw Error("--ranks " + join(c.ranks) + ": ranks must be >= 1 and non-increasing");
     p.ranks = c.ranks;
     if (c.pretrain_iterations > 0 && p.deep_loss == DeepLoss::layer_seq)
       throw Error("--pretrain trains layer by layer before a global or layer-sum loss; "

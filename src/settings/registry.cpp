@@ -138,7 +138,7 @@ std::vector<Setting> declare() {
   // is how the run file names both; the attribute "rank" is the rank of the
   // trained model.
   s.push_back(make("ranks", T::integers, E::iterates, "ranks",
-                   "deep: layer ranks r1,r2,...,rL, strictly decreasing",
+                   "deep: layer ranks r1,r2,...,rL, non-increasing (e.g. 50,20,10 or 100,100,100)",
                    {[](const FitConfig& c) {
                       return to_value(c.model == "deep" ? c.ranks : std::vector<int>{c.rank});
                     },

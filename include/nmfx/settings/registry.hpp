@@ -23,7 +23,7 @@ struct FitConfig {
   std::string output_path;
   int rank = 0;                      // k (model nmf)
   std::string model = "nmf";         // nmf | deep
-  std::vector<int> ranks;            // deep: r1 > r2 > ... > rL
+  std::vector<int> ranks;            // deep: r1 >= r2 >= ... >= rL
   std::string deep_loss = "global";  // deep: global | layer-sum | layer-seq
   long pretrain_iterations = 0;      // deep: layer-by-layer iterations per layer first
   std::string algorithm = "hals";
