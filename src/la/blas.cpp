@@ -19,22 +19,29 @@ const char* letter(Op op) { return op == Op::none ? "N" : "T"; }
 
 }  // namespace
 
-void gemm(Op op_a, Op op_b, long m, long n, long k, double alpha, const double* a, long lda,
-          const double* b, long ldb, double beta, double* c, long ldc) {
+namespace {
+
+/// C = alpha op(A) op(B) + beta C through `routine` (dgemm_ or sgemm_).
+template <class Scalar, class Routine>
+void gemm_with(Routine routine, Op op_a, Op op_b, long m, long n, long k, Scalar alpha, const Scalar* a, long lda,
+               const Scalar* b, long ldb, Scalar beta, Scalar* c, long ldc) {
   if (m == 0 || n == 0) return;
   const int mi = narrow(m, "m"), ni = narrow(n, "n"), ki = narrow(k, "k");
   const int la = narrow(lda < 1 ? 1 : lda, "lda"), lb = narrow(ldb < 1 ? 1 : ldb, "ldb");
   const int lc = narrow(ldc < 1 ? 1 : ldc, "ldc");
-  dgemm_(letter(op_a), letter(op_b), &mi, &ni, &ki, &alpha, a, &la, b, &lb, &beta, c, &lc, 1, 1);
+  routine(letter(op_a), letter(op_b), &mi, &ni, &ki, &alpha, a, &la, b, &lb, &beta, c, &lc, 1, 1);
+}
+
+}  // namespace
+
+void gemm(Op op_a, Op op_b, long m, long n, long k, double alpha, const double* a, long lda,
+          const double* b, long ldb, double beta, double* c, long ldc) {
+  gemm_with(dgemm_, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void gemm(Op op_a, Op op_b, long m, long n, long k, float alpha, const float* a, long lda,
           const float* b, long ldb, float beta, float* c, long ldc) {
-  if (m == 0 || n == 0) return;
-  const int mi = narrow(m, "m"), ni = narrow(n, "n"), ki = narrow(k, "k");
-  const int la = narrow(lda < 1 ? 1 : lda, "lda"), lb = narrow(ldb < 1 ? 1 : ldb, "ldb");
-  const int lc = narrow(ldc < 1 ? 1 : ldc, "ldc");
-  sgemm_(letter(op_a), letter(op_b), &mi, &ni, &ki, &alpha, a, &la, b, &lb, &beta, c, &lc, 1, 1);
+  gemm_with(sgemm_, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void gram(long n, long k, const double* a, long lda, double* c) {

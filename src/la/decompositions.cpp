@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/memory.hpp"
@@ -117,22 +118,17 @@ std::vector<double> singular_values(long m, long n, std::vector<double> a) {
 namespace {
 
 /// QR (tall) or LQ (wide) of `a` in place, in a's precision.
-void factorize_matrix(const ProcessGrid& grid, dist::DistMatrix& a, bool tall) {
+template <class Scalar>
+void factorize_matrix(const ProcessGrid& grid, dist::BasicDistMatrix<Scalar>& a, bool tall) {
   const auto desc = descriptor(a, grid);
-  const long m = a.rows.global_size(), n = a.cols.global_size();
-  if (tall)
-    factorize(grid.comm(), pdgeqrf_, "pdgeqrf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
+  auto run = [&](auto routine, const char* name) {
+    factorize(grid.comm(), routine, name, a.rows.global_size(), a.cols.global_size(), a.local.data(), desc.data(),
+              a.local_rows(), a.local_cols());
+  };
+  if constexpr (std::is_same_v<Scalar, float>)
+    tall ? run(psgeqrf_, "psgeqrf") : run(psgelqf_, "psgelqf");
   else
-    factorize(grid.comm(), pdgelqf_, "pdgelqf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
-}
-
-void factorize_matrix(const ProcessGrid& grid, dist::SingleDistMatrix& a, bool tall) {
-  const auto desc = descriptor(a, grid);
-  const long m = a.rows.global_size(), n = a.cols.global_size();
-  if (tall)
-    factorize(grid.comm(), psgeqrf_, "psgeqrf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
-  else
-    factorize(grid.comm(), psgelqf_, "psgelqf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
+    tall ? run(pdgeqrf_, "pdgeqrf") : run(pdgelqf_, "pdgelqf");
 }
 
 }  // namespace

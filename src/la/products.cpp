@@ -65,42 +65,42 @@ void transpose_into(const std::vector<double>& sum, long first, long count, dist
     for (long j = 0; j < k; ++j) out.local[std::size_t((first + c) * k + j)] = sum[std::size_t(j * count + c)];
 }
 
-}  // namespace
-
+/// out = (op(X) F^T)^T, op(X) = X (F over X's columns, out over its rows) or
+/// X^T (`transposed`: F over the rows, out over the columns): by panels of
+/// out's indices, one GEMM per panel (and per inner panel in single
+/// precision), then a sum over F's reduce_comm().
 template <class Scalar>
-void xht(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& h, dist::Factor& out) {
+void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, const dist::Factor& f,
+                    dist::Factor& out) {
   {
     const Timed timed(Activity::products);
-    const long k = h.k, rows = x.local_rows(), cols = x.local_cols(), ld = x.leading_dim();
-    // X H^T : (rows x cols) * (cols x k), H stored k x cols; by panels of rows
-    for (long first = 0; first < rows; first += panel) {
-      const long count = std::min(panel, rows - first);
-      index_major_product<Scalar>(count, k, cols, h.local.data(), [&](long inner, long size, const Scalar* f, auto* c) {
-        gemm(Op::none, Op::transpose, count, k, size, Scalar(1), x.local.data() + first + inner * ld, ld, f, k,
+    const long k = f.k, ld = x.leading_dim();
+    const long count_all = transposed ? x.local_cols() : x.local_rows();
+    const long inner = transposed ? x.local_rows() : x.local_cols();
+    for (long first = 0; first < count_all; first += panel) {
+      const long count = std::min(panel, count_all - first);
+      index_major_product<Scalar>(count, k, inner, f.local.data(), [&](long from, long size, const Scalar* fp, auto* c) {
+        // X's block of this panel (rows first.., columns from.., or the transpose)
+        const Scalar* a = transposed ? x.local.data() + from + first * ld : x.local.data() + first + from * ld;
+        gemm(transposed ? Op::transpose : Op::none, Op::transpose, count, k, size, Scalar(1), a, ld, fp, k,
              Scalar(0), c, count);
       });
       transpose_into(scratch<Scalar>().sum, first, count, out);
     }
   }
-  h.reduce_comm().sum(out.local);
+  f.reduce_comm().sum(out.local);
+}
+
+}  // namespace
+
+template <class Scalar>
+void xht(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& h, dist::Factor& out) {
+  product_with_x(x, false, h, out);  // X H^T, H stored k x cols
 }
 
 template <class Scalar>
 void wtx(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& w, dist::Factor& out) {
-  {
-    const Timed timed(Activity::products);
-    const long k = w.k, rows = x.local_rows(), cols = x.local_cols(), ld = x.leading_dim();
-    // X^T W : (cols x rows) * (rows x k), W stored k x rows; by panels of columns
-    for (long first = 0; first < cols; first += panel) {
-      const long count = std::min(panel, cols - first);
-      index_major_product<Scalar>(count, k, rows, w.local.data(), [&](long inner, long size, const Scalar* f, auto* c) {
-        gemm(Op::transpose, Op::transpose, count, k, size, Scalar(1), x.local.data() + inner + first * ld, ld, f,
-             k, Scalar(0), c, count);
-      });
-      transpose_into(scratch<Scalar>().sum, first, count, out);
-    }
-  }
-  w.reduce_comm().sum(out.local);
+  product_with_x(x, true, w, out);  // X^T W, W stored k x rows
 }
 
 template void xht(const dist::DistMatrix&, const dist::Factor&, dist::Factor&);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -94,6 +95,22 @@ inline Outcome nmfx_after_checkpoints(const std::string& args, const std::vector
   return shell("timeout 120 sh -c '" + std::string(NMFX_MPIEXEC) + " -n 2 " + NMFX_BINARY + " " + args +
                " & p=$!; while " + missing + "; do sleep 0.02; done; sleep " + std::to_string(delay) +
                "; " + then + "'");
+}
+
+/// `nmfx fit` (args, output `out`, checkpoints every `every` iterations) on
+/// 2 ranks, signalled at a random moment up to `max_delay` seconds after its
+/// first checkpoint: it must exit 75; then the same with --resume must
+/// finish. The caller compares `out` with an uninterrupted run.
+inline void signal_and_resume(const std::string& args, const std::string& out, long every, double max_delay) {
+  std::random_device random;
+  const double delay = max_delay * (random() % 1000) / 1000.0;
+  const Outcome r = nmfx_after_checkpoints(args + " --checkpoint-every " + std::to_string(every) + " -o " + out,
+                                           {out + ".checkpoint"}, delay);
+  INFO("signal after " << delay << " s\n" << r.output);
+  REQUIRE(r.output.find("status=75") != std::string::npos);
+  const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
+  INFO(resumed.output);
+  REQUIRE(resumed.status == 0);
 }
 
 /// Runs Python code (Debian's python3, with h5py, numpy and gzip imported)

@@ -92,15 +92,7 @@ TEST_CASE("a deep fit interrupted at a random moment resumes bit-identically", "
                            " --max-iter 3000 --metrics-every 50 --progress 0 --no-reference";
   REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
   const std::string out = in_folder("deep-signal.h5");
-  std::random_device random;
-  const double delay = (random() % 5000) / 1000.0;
-  const Outcome r =
-      nmfx_after_checkpoints(args + " --checkpoint-every 500 -o " + out, {out + ".checkpoint"}, delay);
-  INFO("signal after " << delay << " s\n" << r.output);
-  REQUIRE(r.output.find("status=75") != std::string::npos);
-  const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
-  INFO(resumed.output);
-  REQUIRE(resumed.status == 0);
+  signal_and_resume(args, out, 500, 5.0);
   python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
          "for n in ['layers/W1', 'layers/W2', 'layers/W3', 'layers/H1', 'layers/H2', 'layers/H3', 'W', 'H',\n"
          "          'history/rel_error', 'history/layer_rel_error', 'metrics/spectrum', 'metrics/layer1/spectrum',\n"

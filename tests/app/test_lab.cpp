@@ -2,8 +2,6 @@
 // (--snapshots, --snapshot-w) on 1, 2 and 4 ranks, across a signal and
 // --resume, and their spectra; bad lists.
 #define CATCH_CONFIG_MAIN
-#include <random>
-
 #include "shell.hpp"
 
 using namespace app;
@@ -70,14 +68,7 @@ TEST_CASE("snapshots survive a signal and --resume bit for bit", "[cli]") {
   const std::string args = "fit " + data + " -k 8 --algo adam --lr 0.01 --max-iter 4000 --metrics-every 0 "
                            "--progress 0 --no-reference --snapshots every:250 --snapshot-w";
   REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
-  std::random_device random;
-  const double delay = (random() % 1000) / 1000.0;
-  const Outcome r = nmfx_after_checkpoints(args + " --checkpoint-every 500 -o " + out, {out + ".checkpoint"}, delay);
-  INFO("signal after " << delay << " s\n" << r.output);
-  REQUIRE(r.output.find("status=75") != std::string::npos);
-  const Outcome resumed = nmfx(2, args + " -o " + out + " --resume");
-  INFO(resumed.output);
-  REQUIRE(resumed.status == 0);
+  signal_and_resume(args, out, 500, 1.0);
   python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
          "assert list(b['snapshots/iteration'][:]) == list(range(0, 4001, 250))\n"
          "for n in ('snapshots/iteration', 'snapshots/H', 'snapshots/W', 'metrics/spectrum', 'W', 'H'):\n"
