@@ -20,14 +20,20 @@ import h5py
 K = 50
 
 
-def env(ranks, threads):
-    e = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    return e
+def env(threads):
+    return dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+
+
+def run(cmd, threads):
+    """Runs a command with `threads` threads; its output, or an error with it."""
+    r = subprocess.run(cmd, env=env(threads), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("bench: failed: %s\n%s%s" % (" ".join(cmd), r.stdout[-2000:], r.stderr[-2000:]))
+    return r.stdout
 
 
 def gemm_rates(tool, threads):
-    out = subprocess.run([tool], env=env(1, threads), check=True, capture_output=True, text=True).stdout
-    double, single = (float(v) for v in out.split())
+    double, single = (float(v) for v in run([tool], threads).split())
     return {"double": double, "single": single}
 
 
@@ -37,7 +43,7 @@ def nmfx_fit(nmfx, data, out, algo, precision, iterations, ranks=2, threads=1):
     cmd = ["mpirun", "-np", str(ranks)] + (["--bind-to", "none"] if threads > 1 else []) + [
         nmfx, "fit", data, "-o", out, "--rank", str(K), "--algo", algo, "--precision", precision,
         "--max-iter", str(iterations), "--progress", "0", "--metrics-every", "0", "--no-reference"]
-    subprocess.run(cmd, env=env(ranks, threads), check=True, capture_output=True, text=True)
+    run(cmd, threads)
     with h5py.File(out, "r") as f:
         seconds = f["history/seconds"][:]
         t = f["timing"].attrs
@@ -59,9 +65,8 @@ print(elapsed / model.n_iter_, model.reconstruction_err_**2 / (X.astype(np.float
 
 
 def sklearn_fit(data, solver, precision, iterations, threads=2):
-    out = subprocess.run(["/usr/bin/python3", "-c", SKLEARN, data, solver,
-                          "float32" if precision == "single" else "float64", str(iterations)],
-                         env=env(1, threads), check=True, capture_output=True, text=True).stdout
+    out = run(["/usr/bin/python3", "-c", SKLEARN, data, solver, "float32" if precision == "single" else "float64",
+               str(iterations)], threads)
     spi, err = (float(v) for v in out.split())
     return {"spi": spi, "rel_error": err}
 
@@ -80,7 +85,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix="nmfx-bench-")
-    run = os.path.join(work, "run.h5")
+    out = os.path.join(work, "run.h5")
 
     peak2, peak1 = gemm_rates(a.gemm_rate, 2), gemm_rates(a.gemm_rate, 1)
     print("GEMM peak (GFLOP/s): double %.1f with 2 threads, %.1f with 1; single %.1f with 2, %.1f with 1"
@@ -99,7 +104,7 @@ def main():
             for precision in ("double", "single"):
                 runs, refs = [], []
                 for _ in range(a.repeats):
-                    runs.append(nmfx_fit(a.nmfx, data, run, algo, precision, a.iterations))
+                    runs.append(nmfx_fit(a.nmfx, data, out, algo, precision, a.iterations))
                     refs.append(sklearn_fit(data, solver, precision, a.iterations))
                 bytes_ = 4 if precision == "single" else 8
                 pr, pc = (int(v) for v in runs[0]["grid"].split("x"))
@@ -119,11 +124,11 @@ def main():
     data = a.data[0]
     one, two = [], []
     for _ in range(a.repeats):
-        one.append(nmfx_fit(a.nmfx, data, run, "hals", "double", a.iterations, ranks=1, threads=2)["spi"])
-        two.append(nmfx_fit(a.nmfx, data, run, "hals", "double", a.iterations, ranks=2, threads=1)["spi"])
+        one.append(nmfx_fit(a.nmfx, data, out, "hals", "double", a.iterations, ranks=1, threads=2)["spi"])
+        two.append(nmfx_fit(a.nmfx, data, out, "hals", "double", a.iterations, ranks=2, threads=1)["spi"])
     print("\nthreads (%s, hals, double): 1 rank x 2 threads %s s/iteration, 2 ranks x 1 thread %s; ratio %s"
           % (os.path.basename(data), cell(one), cell(two), cell([x / y for x, y in zip(one, two)], "%.2f")))
-    os.remove(run)
+    os.remove(out)
     os.rmdir(work)
 
 

@@ -20,5 +20,5 @@ mkdir -p "$work"
   mpirun -np 2 "$nmfx" synth --rows 4000 --cols 3000 --rank 50 --noise 0.1 --seed 1 \
     -o "$work/synth-4000x3000.h5" >/dev/null
 "$root/tools/fashion-mnist.sh" >/dev/null  # $work/fashion-mnist.h5
-/usr/bin/python3 "$root/tools/bench.py" --nmfx "$nmfx" --gemm-rate "$root/build/tools/nmfx_gemm_rate" \
+/usr/bin/python3 -u "$root/tools/bench.py" --nmfx "$nmfx" --gemm-rate "$root/build/tools/nmfx_gemm_rate" \
   --data "$work/fashion-mnist.h5" "$work/synth-4000x3000.h5" --iterations "${1:-30}" --repeats "${2:-3}"
