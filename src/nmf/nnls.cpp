@@ -44,26 +44,22 @@ int solve_passive(int k, const double* g, const double* c, const std::vector<int
   return -1;
 }
 
-}  // namespace
-
-void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<double>& scratch) {
-  scratch.resize(std::size_t(k) * k + 3 * std::size_t(k));
-  double* a = scratch.data();
-  double* z = a + std::size_t(k) * k;
-  double* y = z + k;
+/// Block principal pivoting on G from the support of x. Components marked
+/// in `held` stay at 0, and so does every component found to depend
+/// linearly on others (a singular pivot). False when there was one: the
+/// result may then miss the optimum.
+bool pivot(int k, const double* g, const double* c, double* x, std::vector<char>& held, double* a, double* z,
+           double* y) {
   std::vector<char> in_passive(std::size_t(k), 0);
-  // Components held at 0: dead ones (G_ii = 0) and, once found, those that
-  // depend linearly on others (a singular pivot), so pivoting cannot cycle.
-  std::vector<char> held(std::size_t(k), 0);
   double scale = 0;
   for (int i = 0; i < k; ++i) {
-    held[std::size_t(i)] = !(g[std::size_t(i) * k + i] > 0);
     in_passive[std::size_t(i)] = !held[std::size_t(i)] && x[i] > 0;
     scale = std::max(scale, std::abs(c[i]));
   }
   const double tolerance = 1e-13 * std::max(scale, 1e-300);
   std::vector<int> passive, infeasible;
   int fewest = k + 1, backups = 3;
+  bool regular = true;
   for (int round = 0; round < 50 * k + 100; ++round) {
     passive.clear();
     for (int i = 0; i < k; ++i)
@@ -72,6 +68,7 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
       const int i = passive[std::size_t(singular)];
       in_passive[std::size_t(i)] = 0;
       held[std::size_t(i)] = 1;
+      regular = false;
       continue;
     }
     std::fill(x, x + k, 0.0);
@@ -100,6 +97,39 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
     for (int i : infeasible) in_passive[std::size_t(i)] ^= 1;
   }
   for (int i = 0; i < k; ++i) x[i] = std::max(0.0, x[i]);
+  return regular;
+}
+
+}  // namespace
+
+void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<double>& scratch) {
+  const std::size_t kk = std::size_t(k) * k;
+  scratch.resize(2 * kk + 3 * std::size_t(k));
+  double* a = scratch.data();
+  double* ridged = a + kk;
+  double* z = ridged + kk;
+  double* y = z + k;
+  // Dead components (G_ii = 0) stay at 0.
+  std::vector<char> dead(std::size_t(k), 0);
+  double largest = 0;
+  for (int i = 0; i < k; ++i) {
+    const double gii = g[std::size_t(i) * k + i];
+    dead[std::size_t(i)] = !(gii > 0);
+    if (gii > largest) largest = gii;
+  }
+  std::vector<char> held = dead;
+  if (pivot(k, g, c, x, held, a, z, y)) return;
+  // G is singular where the solution lives (more atoms than dimensions, or
+  // duplicated atoms): the optimal value is unique but the point is not,
+  // and holding the dependent components at 0 can miss it. The ridged
+  // problem G + delta I (delta = 1e-12 max G_ii) is definite, and its
+  // solution, warm-started from this one, is optimal up to delta/2 ||x||^2.
+  std::copy(g, g + kk, ridged);
+  const double delta = 1e-12 * largest;
+  for (int i = 0; i < k; ++i)
+    if (!dead[std::size_t(i)]) ridged[std::size_t(i) * k + i] += delta;
+  held = dead;
+  pivot(k, ridged, c, x, held, a, z, y);
 }
 
 }  // namespace nmfx::nmf

@@ -42,9 +42,12 @@ DataShape data_shape(MPI_Comm comm, const FitPlan& plan, const io::File& data) {
   collectively(comm, [&] {
     const io::Dims dims = io::matrix_shape(data, c.dataset);
     const long m = out.m = long(dims[0]), n = out.n = long(dims[1]);
-    if (plan.ranks[0] > std::min(m, n))
-      throw Error("--rank " + std::to_string(plan.ranks[0]) + " is impossible for a " + std::to_string(m) + "x" +
-                  std::to_string(n) + " matrix (at most " + std::to_string(std::min(m, n)) + ")");
+    // Overcomplete models (k > min(m, n)) are fine for every rule but als,
+    // whose unconstrained least-squares problems are then singular.
+    if (plan.algorithm == nmf::Algorithm::als && plan.ranks[0] > std::min(m, n))
+      throw Error("--algo als cannot fit --rank " + std::to_string(plan.ranks[0]) + " to a " + std::to_string(m) +
+                  "x" + std::to_string(n) + " matrix (at most " + std::to_string(std::min(m, n)) +
+                  "; beyond, its least-squares problems are singular): use hals, mu, anls, pgd or adam");
     GridShape& shape = out.grid;
     shape = c.grid.empty() ? choose_grid(size, m, n) : parse_grid(c.grid);
     if (long(shape.rows) * shape.cols != size)
@@ -55,16 +58,18 @@ DataShape data_shape(MPI_Comm comm, const FitPlan& plan, const io::File& data) {
 }
 
 /// What a fit allocates on this rank beside X and a copy of it (its read
-/// buffer, then the SVD's): each layer's W and H four times over (with their
-/// cross products, the rule's state and the copies written to files), four
-/// k x k Grams, and, for the reference and the SVD-based initializations, the
-/// p x p triangle and vectors of an SVD of X (p = min(m, n)).
+/// buffer, then the SVD's): each layer's W and H six times over (their cross
+/// products, the rules' gradients, the products' scratch, the last finite
+/// factors, the metrics' QR copy), eight k x k matrices (Grams, the rules'
+/// copies, the metrics' triangles), and, for the reference and the SVD-based
+/// initializations, the p x p triangle and vectors of an SVD of X
+/// (p = min(m, n)).
 double working_bytes(const FitPlan& plan, const ProcessGrid& grid, long m, long n, int block) {
   const dist::LocalShape mine = dist::local_shape(grid, m, n, block, block);
   double values = 0;
   for (std::size_t i = 0; i < plan.ranks.size(); ++i) {
     const double k = plan.ranks[i], w_indices = i == 0 ? double(mine.rows) : double(plan.ranks[i - 1]);
-    values += 4 * k * (w_indices + double(mine.cols)) + 4 * k * k;
+    values += 6 * k * (w_indices + double(mine.cols)) + 8 * k * k;
   }
   using settings::Init;
   const bool svd = plan.config.reference || plan.init == Init::nndsvd || plan.init == Init::nndsvda ||
@@ -88,7 +93,11 @@ struct Problem {
     const double start = wall_time();
     const std::string what = c.dataset + " in '" + c.data_path + "'";
     const long m = shape_.m, n = shape_.n;
-    dist::require_matrix_memory(grid, what, m, n, block, block, 2, working_bytes(plan, grid, m, n, block));
+    // X alone, then X with the model (a rank too large is named as such).
+    dist::require_matrix_memory(grid, what, m, n, block, block, 2);
+    const std::string model = plan.deep() ? "--ranks " + join(plan.ranks) : "--rank " + std::to_string(plan.ranks[0]);
+    dist::require_matrix_memory(grid, model + " on " + what, m, n, block, block, 2,
+                                working_bytes(plan, grid, m, n, block));
     x = io::read_matrix(data_, c.dataset, grid, block, block);
     data_.close();
     dist::require_nonnegative_finite(grid.comm(), x, what);
@@ -144,10 +153,12 @@ void measure_reference(const Problem& p, int k, run_file::Measurements& measured
   for (std::size_t i = std::size_t(k); i < measured.sigma_x.size(); ++i)
     tail += measured.sigma_x[i] * measured.sigma_x[i];
   measured.svd_rel_error = tail / p.norm2;
+  // k >= rank(X): a model of rank k can reproduce X exactly (bound 0).
   if (verbose)
     std::printf("nmfx fit: singular values of X in %.2f s; best rank-%d rel_error "
-                "(Eckart-Young) %.6e, rel_residual %.6f\n",
-                wall_time() - start, k, measured.svd_rel_error, std::sqrt(measured.svd_rel_error));
+                "(Eckart-Young) %.6e, rel_residual %.6f%s\n",
+                wall_time() - start, k, measured.svd_rel_error, std::sqrt(measured.svd_rel_error),
+                tail > 0 ? "" : " (k >= rank(X))");
 }
 
 /// The model's factors, every entry 0: W1 and the codes over X's rows and
@@ -217,10 +228,12 @@ void initialize_layer(const FitPlan& plan, const Problem& p, nmf::Model& model, 
       const nmf::NndsvdFill fill = plan.init == Init::nndsvd    ? nmf::NndsvdFill::zeros
                                    : plan.init == Init::nndsvda ? nmf::NndsvdFill::mean
                                                                 : nmf::NndsvdFill::random;
-      if (layer == 1)
-        nmf::nndsvd_init(la::svd(grid, p.x, w.k), fill, mean, seed, w, h);
-      else
+      if (layer == 1) {  // an overcomplete W1 gets every triplet X has
+        const long triplets = std::min({long(w.k), p.x.rows.global_size(), p.x.cols.global_size()});
+        nmf::nndsvd_init(la::svd(grid, p.x, int(triplets)), fill, mean, seed, w, h);
+      } else {
         nmf::nndsvd_init(la::svd(model.h[std::size_t(layer - 2)], w.k), fill, mean, seed, w, h);
+      }
       break;
     }
     case Init::file: {

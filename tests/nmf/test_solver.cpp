@@ -286,3 +286,49 @@ TEST_CASE("NNLS stays optimal when atoms are (nearly) duplicates", "[nmf]") {
     CHECK(objective(x) <= objective(cd) + 1e-9 * std::abs(objective(cd)));
   }
 }
+
+TEST_CASE("NNLS is optimal against overcomplete dictionaries (singular G)", "[nmf]") {
+  // More atoms than dimensions: G = B B^T has rank `dims` < k, as in ANLS
+  // and encode at k > min(m, n). The optimum is then not unique, its value
+  // is: compare with coordinate descent run to convergence, from several
+  // warm starts.
+  std::vector<double> scratch;
+  for (const auto& [k, dims] : {std::pair{12, 5}, std::pair{40, 10}, std::pair{90, 30}})
+    for (int trial = 0; trial < 4; ++trial) {
+      std::vector<double> b(std::size_t(k) * dims), g(std::size_t(k) * k, 0.0), c(std::size_t(k), 0.0);
+      for (std::size_t i = 0; i < b.size(); ++i) b[i] = uniform01(trial, 94, i);
+      std::vector<double> target(static_cast<std::size_t>(dims));
+      for (int d = 0; d < dims; ++d) target[std::size_t(d)] = uniform01(trial, 95, std::uint64_t(d)) - 0.2 * (trial % 2);
+      for (int i = 0; i < k; ++i) {
+        for (int j = 0; j < k; ++j)
+          for (int d = 0; d < dims; ++d) g[std::size_t(j * k + i)] += b[std::size_t(i * dims + d)] * b[std::size_t(j * dims + d)];
+        for (int d = 0; d < dims; ++d) c[std::size_t(i)] += b[std::size_t(i * dims + d)] * target[std::size_t(d)];
+      }
+      double norm2 = 0;  // 1/2 ||target||^2 makes the objective the squared residual / 2
+      for (double t : target) norm2 += t * t;
+      auto objective = [&](const std::vector<double>& x) {
+        double v = 0.5 * norm2;
+        for (int i = 0; i < k; ++i) {
+          double gx = 0;
+          for (int j = 0; j < k; ++j) gx += g[std::size_t(j * k + i)] * x[std::size_t(j)];
+          v += 0.5 * x[std::size_t(i)] * gx - c[std::size_t(i)] * x[std::size_t(i)];
+        }
+        return v;
+      };
+      std::vector<double> cd(static_cast<std::size_t>(k), 0.0);
+      for (int sweep = 0; sweep < 20000; ++sweep)
+        for (int i = 0; i < k; ++i) {
+          double grad = -c[std::size_t(i)];
+          for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * cd[std::size_t(j)];
+          cd[std::size_t(i)] = std::max(0.0, cd[std::size_t(i)] - grad / g[std::size_t(i * k + i)]);
+        }
+      for (int start = 0; start < 3; ++start) {
+        std::vector<double> x(static_cast<std::size_t>(k));
+        for (int i = 0; i < k; ++i) x[std::size_t(i)] = start == 0 ? 0.0 : start == 1 ? 1.0 : double(i % 2);
+        nmf::solve_nnls(k, g.data(), c.data(), x.data(), scratch);
+        INFO("k=" << k << " dims=" << dims << " trial " << trial << " start " << start << ": residual "
+                  << objective(x) << " vs coordinate descent " << objective(cd));
+        CHECK(objective(x) <= objective(cd) + 1e-9 * (0.5 * norm2));
+      }
+    }
+}
