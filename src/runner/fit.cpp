@@ -295,7 +295,9 @@ class Training {
     auto metrics = std::make_unique<MetricsObserver>(state_);
     metrics_ = metrics.get();
     observers_.push_back(std::move(metrics));
-    observers_.push_back(std::make_unique<ProgressPrinter>(state_, *metrics_, verbose));
+    auto progress = std::make_unique<ProgressPrinter>(state_, *metrics_, verbose);
+    progress_printer_ = progress.get();
+    observers_.push_back(std::move(progress));
     observers_.push_back(std::make_unique<Checkpointer>(
         state_, signals_, [this](const nmf::IterationView& v) { write_checkpoint(v); }));
   }
@@ -323,6 +325,7 @@ class Training {
       result = nmf::solve(problem_.grid, problem_.x, problem_.norm2, trainee_.model, trainee_.rules, stage.phase,
                           stop, compose(observers_), history_);
       history_ = result.history;
+      progress_printer_->finish();
       const bool stage_done =
           result.stop_reason == nmf::StopReason::max_iter || result.stop_reason == nmf::StopReason::tol;
       if (!stage_done || state_.last_stage()) return result;
@@ -378,6 +381,7 @@ class Training {
   FitState state_{plan_, problem_.grid, measured_, progress_};
   const StopSignals signals_;
   MetricsObserver* metrics_ = nullptr;
+  ProgressPrinter* progress_printer_ = nullptr;
   std::vector<std::unique_ptr<FitObserver>> observers_;
 };
 
