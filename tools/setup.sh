@@ -10,6 +10,7 @@ packages=(
   python3-h5py python3-numpy python3-matplotlib python3-pil libstb-dev
   dataset-fashion-mnist
   slurmctld slurmd slurm-client munge
+  time
 )
 
 missing=()
