@@ -50,11 +50,13 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   const long m = long(x_dims[0]), n = long(x_dims[1]);
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   const std::string what = c.dataset + " in '" + c.data_path + "'";
-  // X and its read buffer; H, the codes and their cross products; two Grams.
+  // X and its read buffer; H; the codes four times over (their cross
+  // products, the rule's gradient, the product's scratch); four k x k
+  // matrices (the Grams, the rule's copy, the NNLS's scratch).
   const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
   const double atoms = double(h_dims[0]);
   dist::require_matrix_memory(grid, what, m, n, dist::default_block, dist::default_block, 2,
-                              atoms * double(2 * mine.rows + mine.cols + 2 * atoms) * sizeof(double));
+                              atoms * double(4 * mine.rows + mine.cols + 4 * atoms) * sizeof(double));
   const int k = int(h_dims[0]);
   nmf::EncodeOptions options;
   options.algorithm = nmf::parse_algorithm(
