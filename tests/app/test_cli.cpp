@@ -248,6 +248,13 @@ TEST_CASE("overcomplete dictionaries: fit k > n, iterative encoding, the progres
          "assert f['W'].shape == (60, 40) and f['H'].shape == (40, 20)\n"
          "assert (np.diff(e) <= 1e-12 * e[:-1]).all() and e[-1] < 0.05 * e[0], e\n"
          "assert f['reference/svd_rel_error'][()] == 0\n");
+  // Deep NMF's first layer may be overcomplete too.
+  const std::string deep = in_folder("oc-deep.h5");
+  const Outcome d = nmfx(2, "fit " + data + " -o " + deep + " --model deep --ranks 40,10 --max-iter 40 --init nndsvda");
+  INFO(d.output);
+  REQUIRE(d.status == 0);
+  python("e = h5py.File('" + deep + "', 'r')['history/rel_error'][:]\n"
+         "assert (np.diff(e) <= 1e-12 * e[:-1]).all() and e[-1] < 0.2 * e[0], e\n");
   // NNDSVD: the 20 components of X's triplets, then 20 small random ones.
   REQUIRE(nmfx(2, "fit " + data + " -o " + init + " -k 40 --max-iter 0 --init nndsvda").status == 0);
   python("X = h5py.File('" + data + "', 'r')['X'][:]; f = h5py.File('" + init + "', 'r')\n"
