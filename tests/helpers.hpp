@@ -32,11 +32,12 @@ inline double entry(long i, long j, std::uint64_t seed = 7) {
   return uniform01(seed, 11, std::uint64_t(i) * 100003 + std::uint64_t(j));
 }
 
-/// Fills a distributed matrix with entry(i, j).
-inline void fill(dist::DistMatrix& x, std::uint64_t seed = 7) {
+/// Fills a distributed matrix with entry(i, j) (rounded to its precision).
+template <class Scalar>
+void fill(dist::BasicDistMatrix<Scalar>& x, std::uint64_t seed = 7) {
   for (long j = 0; j < x.local_cols(); ++j)
     for (long i = 0; i < x.local_rows(); ++i)
-      x.at(i, j) = entry(x.rows.to_global(i), x.cols.to_global(j), seed);
+      x.at(i, j) = Scalar(entry(x.rows.to_global(i), x.cols.to_global(j), seed));
 }
 
 /// The whole matrix, row-major, on every rank.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything nmfx needs on Debian bookworm. Non-interactive and
 # idempotent: packages already present are skipped without touching apt.
+# Extra packages (e.g. a benchmark's references) may be named as arguments.
 set -euo pipefail
 
 packages=(
@@ -10,7 +11,7 @@ packages=(
   python3-h5py python3-numpy python3-matplotlib python3-pil libstb-dev
   dataset-fashion-mnist
   slurmctld slurmd slurm-client munge
-  time
+  "$@"
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,15 @@ CLI::Validator finite_nonnegative() {
         return "";
       },
       "NONNEGATIVE");
+}
+
+/// `--precision single|double` for the commands beside fit (fit's comes
+/// from the registry); `what` says what it applies to.
+void add_precision(CLI::App* cmd, nmfx::Precision& precision, const std::string& what) {
+  cmd->add_option("--precision", precision, "single | double: " + what + " in float32 or float64")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, nmfx::Precision>{
+          {"single", nmfx::Precision::single}, {"double", nmfx::Precision::double_precision}}))
+      ->default_str("double");
 }
 
 /// A registry setting on the command line: where CLI11 stores its value.
@@ -155,7 +165,10 @@ int main(int argc, char** argv) {
   auto* synth_cmd = app.add_subcommand("synth", "Make a synthetic low-rank + noise dataset");
   synth_cmd->add_option("--rows", synth.rows, "m")->required()->transform(integer_in(1, LONG_MAX));
   synth_cmd->add_option("--cols", synth.cols, "n")->required()->transform(integer_in(1, LONG_MAX));
-  synth_cmd->add_option("--rank", synth.rank, "true rank r")->required()->transform(integer_in(1, INT_MAX));
+  synth_cmd->add_option("--rank", synth.rank, "true rank r (or give --spectrum)")->transform(integer_in(1, INT_MAX));
+  synth_cmd->add_option("--spectrum", synth.spectrum,
+                        "exact non-negative data with these singular values, e.g. 1,0.5,0.25 (rank = their count)")
+      ->delimiter(',');
   synth_cmd->add_option("--noise", synth.noise, "noise level")->capture_default_str()->check(finite_nonnegative());
   synth_cmd->add_option("--seed", synth.seed, "random seed")->capture_default_str()->transform(integer_in(0, LONG_MAX));
   synth_cmd->add_option("-o,--output", synth.output_path, "dataset file to write")->required();
@@ -175,6 +188,11 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--limit", import.limit, "only the first N samples (0: all)")
       ->capture_default_str()
       ->transform(integer_in(0, LONG_MAX));
+  import_cmd->add_option("--dtype", import.dtype, "float64 | float32 (half the size; fit reads it either way)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, nmfx::Precision>{{"float64", nmfx::Precision::double_precision},
+                                                 {"float32", nmfx::Precision::single}}))
+      ->default_str("float64");
   import_cmd->add_option("-o,--output", import.output_path, "dataset file to write")->required();
 
   std::string info_path;
@@ -198,12 +216,14 @@ int main(int argc, char** argv) {
                          "stop when rel_error decreases by less than this fraction (0: off; hals, mu, pgd)")
       ->capture_default_str()
       ->check(finite_nonnegative());
+  add_precision(encode_cmd, encode.precision, "X and its product with H");
 
   nmfx::runner::DecodeConfig decode;
   auto* decode_cmd = app.add_subcommand("decode", "Reconstructions W H from codes and a run's H");
   decode_cmd->add_option("codes", decode.codes_path, "codes file (/W)")->required();
   decode_cmd->add_option("run", decode.run_path, "run file with the dictionary /H")->required();
   decode_cmd->add_option("-o,--output", decode.output_path, "file to write (/X_hat)")->required();
+  add_precision(decode_cmd, decode.precision, "the product W H and the written /X_hat");
 
   nmfx::runner::PcaConfig pca;
   auto* pca_cmd = app.add_subcommand("pca", "PCA baseline: mean-centred truncated SVD");
@@ -211,6 +231,7 @@ int main(int argc, char** argv) {
   pca_cmd->add_option("-k,--rank", pca.rank, "number of components")->required()->transform(integer_in(1, INT_MAX));
   pca_cmd->add_option("--dataset", pca.dataset, "matrix inside the data file")->capture_default_str();
   pca_cmd->add_option("-o,--output", pca.output_path, "file to write")->required();
+  add_precision(pca_cmd, pca.precision, "X and its QR factorization");
 
   nmfx::sweep::SweepOptions sweep;
   auto* sweep_cmd = app.add_subcommand(

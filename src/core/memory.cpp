@@ -15,6 +15,17 @@ double machine_memory() {
   return pages > 0 && page_size > 0 ? double(pages) * double(page_size) : 0.0;
 }
 
+double peak_resident_bytes() {
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (!status) return 0;
+  char line[256];
+  double kib = 0;
+  while (std::fgets(line, sizeof line, status))
+    if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+  std::fclose(status);
+  return kib * 1024;
+}
+
 std::string format_bytes(double bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
   int unit = 0;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "nmfx/core/timing.hpp"
+
 extern "C" void Cblacs_exit(int keep_mpi_alive);
 
 namespace nmfx {
@@ -81,6 +83,7 @@ int Communicator::size() const {
 
 void Communicator::reduce(void* data, long count, MPI_Datatype type, Operation op) const {
   if (size() < 2) return;
+  const Timed timed(Activity::communication);
   const MPI_Op mpi_op = op == Operation::sum ? MPI_SUM : op == Operation::max ? MPI_MAX : MPI_MIN;
   int bytes = 0;
   MPI_Type_size(type, &bytes);
@@ -92,6 +95,7 @@ void Communicator::reduce(void* data, long count, MPI_Datatype type, Operation o
 
 void Communicator::bcast(void* data, long count, MPI_Datatype type, int root) const {
   if (size() < 2) return;
+  const Timed timed(Activity::communication);
   int bytes = 0;
   MPI_Type_size(type, &bytes);
   char* first = static_cast<char*>(data);

@@ -27,31 +27,35 @@ LocalShape local_shape(const ProcessGrid& grid, long global_rows, long global_co
 
 void require_matrix_memory(const ProcessGrid& grid, const std::string& what, long global_rows,
                            long global_cols, int row_block, int col_block, double copies,
-                           double extra_bytes) {
+                           double extra_bytes, int entry_bytes) {
   const double entries = local_shape(grid, global_rows, global_cols, row_block, col_block).entries();
   require_memory(grid.comm(),
                  what + " (" + std::to_string(global_rows) + " x " + std::to_string(global_cols) +
-                     " doubles)",
-                 copies * entries * double(sizeof(double)) + extra_bytes);
+                     (entry_bytes == sizeof(float) ? " floats)" : " doubles)"),
+                 copies * entries * double(entry_bytes) + extra_bytes);
 }
 
 namespace {
 
-/// The entries of a DistMatrix's local part, once they are known to fit.
+/// The entries of a matrix's local part, once they are known to fit.
 std::size_t checked_local_size(const ProcessGrid& grid, const BlockCyclic1D& rows,
-                               const BlockCyclic1D& cols) {
+                               const BlockCyclic1D& cols, int entry_bytes) {
   require_matrix_memory(grid, "a matrix", rows.global_size(), cols.global_size(), rows.block(),
-                        cols.block());
+                        cols.block(), 1, 0, entry_bytes);
   return std::size_t(rows.local_size()) * std::size_t(cols.local_size());
 }
 
 }  // namespace
 
-DistMatrix::DistMatrix(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
-                       int col_block)
+template <class Scalar>
+BasicDistMatrix<Scalar>::BasicDistMatrix(const ProcessGrid& grid, long global_rows, long global_cols,
+                                         int row_block, int col_block)
     : rows(global_rows, row_block, grid.shape().rows, grid.my_row()),
       cols(global_cols, col_block, grid.shape().cols, grid.my_col()),
-      local(checked_local_size(grid, rows, cols), 0.0) {}
+      local(checked_local_size(grid, rows, cols, sizeof(Scalar)), Scalar(0)) {}
+
+template struct BasicDistMatrix<double>;
+template struct BasicDistMatrix<float>;
 
 const Communicator& FactorDistribution::reduce_comm() const {
   switch (along_) {
@@ -105,14 +109,6 @@ Factor::Factor(int rank_k, BlockCyclic1D index_map, FactorDistribution factor_di
   const BlockCyclic1D expected = distribution.map(map.global_size(), map.block());
   if (expected.procs() != map.procs() || expected.mine() != map.mine())
     throw Error("a factor's index map does not follow its distribution on the grid");
-}
-
-Factor Factor::rows_of(const ProcessGrid& grid, int k, const DistMatrix& x) {
-  return Factor(k, x.rows, {grid, Along::rows});
-}
-
-Factor Factor::cols_of(const ProcessGrid& grid, int k, const DistMatrix& x) {
-  return Factor(k, x.cols, {grid, Along::cols});
 }
 
 Factor Factor::replicated(const ProcessGrid& grid, int k, long count) {

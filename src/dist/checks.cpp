@@ -9,7 +9,8 @@ namespace nmfx::dist {
 
 namespace {
 
-void require_entries(MPI_Comm comm, const DistMatrix& x, const std::string& what,
+template <class Scalar>
+void require_entries(MPI_Comm comm, const BasicDistMatrix<Scalar>& x, const std::string& what,
                      bool nonnegative) {
   const long lr = x.local_rows(), lc = x.local_cols(), n = x.cols.global_size();
   // counts of NaN, infinite and negative entries, and the first one's index
@@ -42,12 +43,19 @@ void require_entries(MPI_Comm comm, const DistMatrix& x, const std::string& what
 
 }  // namespace
 
-void require_nonnegative_finite(MPI_Comm comm, const DistMatrix& x, const std::string& what) {
+template <class Scalar>
+void require_nonnegative_finite(MPI_Comm comm, const BasicDistMatrix<Scalar>& x, const std::string& what) {
   require_entries(comm, x, what, true);
 }
 
-void require_finite(MPI_Comm comm, const DistMatrix& x, const std::string& what) {
+template <class Scalar>
+void require_finite(MPI_Comm comm, const BasicDistMatrix<Scalar>& x, const std::string& what) {
   require_entries(comm, x, what, false);
 }
+
+template void require_nonnegative_finite(MPI_Comm, const DistMatrix&, const std::string&);
+template void require_nonnegative_finite(MPI_Comm, const SingleDistMatrix&, const std::string&);
+template void require_finite(MPI_Comm, const DistMatrix&, const std::string&);
+template void require_finite(MPI_Comm, const SingleDistMatrix&, const std::string&);
 
 }  // namespace nmfx::dist

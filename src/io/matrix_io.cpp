@@ -1,6 +1,8 @@
 #include "nmfx/io/matrix_io.hpp"
 
+#include <algorithm>
 #include <array>
+#include <type_traits>
 
 #include "nmfx/core/error.hpp"
 
@@ -13,17 +15,24 @@ struct Piece {
   hsize_t start, stride, count, block;
 };
 
-std::vector<Piece> pieces(const dist::BlockCyclic1D& map) {
+/// The file indices of this rank's local indices [first, first + count) of
+/// `map` (first a multiple of the block; the range ends on a block boundary
+/// or at the end): at most one regular run of full blocks and the trailing
+/// partial block.
+std::vector<Piece> pieces(const dist::BlockCyclic1D& map, long first, long count) {
   std::vector<Piece> out;
   const long size = map.global_size(), b = map.block(), p = map.procs(), me = map.mine();
   const long full_blocks = size / b;
-  if (full_blocks > me)
-    out.push_back({hsize_t(me * b), hsize_t(p * b), hsize_t((full_blocks - me - 1) / p + 1),
+  const long my_full = full_blocks > me ? (full_blocks - me - 1) / p + 1 : 0;  // full local blocks
+  const long begin = first / b, end = (first + count + b - 1) / b;           // local blocks
+  if (std::min(end, my_full) > begin)
+    out.push_back({hsize_t((begin * p + me) * b), hsize_t(p * b), hsize_t(std::min(end, my_full) - begin),
                    hsize_t(b)});
-  if (size % b != 0 && map.owner(full_blocks * b) == me)
-    out.push_back({hsize_t(full_blocks * b), 1, 1, hsize_t(size % b)});
+  if (end > my_full && count > 0) out.push_back({hsize_t(full_blocks * b), 1, 1, hsize_t(size % b)});
   return out;
 }
+
+std::vector<Piece> pieces(const dist::BlockCyclic1D& map) { return pieces(map, 0, map.local_size()); }
 
 std::vector<Piece> whole(long size) {
   if (size == 0) return {};
@@ -43,11 +52,18 @@ void select(hid_t space, const std::vector<Piece>& rows, const std::vector<Piece
     }
 }
 
+template <class Scalar>
+hid_t native_type() {
+  return std::is_same_v<Scalar, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+}
+
 /// Collective transfer of a row-major local_rows x local_cols buffer to or
-/// from the selected part of a 2-D dataset.
+/// from the selected part of a 2-D dataset (HDF5 converts between the
+/// buffer's and the file's number types).
+template <class Scalar>
 void transfer(hid_t set, bool reading, const std::vector<Piece>& rows,
               const std::vector<Piece>& cols, hsize_t local_rows, hsize_t local_cols,
-              double* buffer, const std::string& what) {
+              Scalar* buffer, const std::string& what) {
   Handle fspace(H5Dget_space(set), H5Sclose);
   select(fspace.get(), rows, cols);
   const std::array<hsize_t, 2> mdims{local_rows > 0 ? local_rows : 1,
@@ -55,19 +71,21 @@ void transfer(hid_t set, bool reading, const std::vector<Piece>& rows,
   Handle mspace(H5Screate_simple(2, mdims.data(), nullptr), H5Sclose);
   if (local_rows == 0 || local_cols == 0) H5Sselect_none(mspace.get());
   Handle xfer = collective_transfer();
-  double dummy = 0;
-  double* data = buffer ? buffer : &dummy;
-  const herr_t status =
-      reading ? H5Dread(set, H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), xfer.get(), data)
-              : H5Dwrite(set, H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), xfer.get(), data);
+  Scalar dummy = 0;
+  Scalar* data = buffer ? buffer : &dummy;
+  const hid_t type = native_type<Scalar>();
+  const herr_t status = reading ? H5Dread(set, type, mspace.get(), fspace.get(), xfer.get(), data)
+                                : H5Dwrite(set, type, mspace.get(), fspace.get(), xfer.get(), data);
   checked(status, (reading ? "cannot read " : "cannot write ") + what);
 }
 
-Handle create_dataset(File& file, const std::string& dataset, hsize_t rows, hsize_t cols) {
+Handle create_dataset(File& file, const std::string& dataset, hsize_t rows, hsize_t cols,
+                      Precision precision = Precision::double_precision) {
   file.make_parents(dataset);
   const std::array<hsize_t, 2> dims{rows, cols};
   Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
-  return Handle(checked(H5Dcreate2(file.id(), dataset.c_str(), H5T_IEEE_F64LE, space.get(),
+  const hid_t type = precision == Precision::single ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  return Handle(checked(H5Dcreate2(file.id(), dataset.c_str(), type, space.get(),
                                    H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                         "cannot create " + dataset + " in '" + file.path() + "'"),
                 H5Dclose);
@@ -103,36 +121,75 @@ std::string empty_message(const std::string& what, long global_rows, long global
   return what + " is empty (" + std::to_string(global_rows) + " x " + std::to_string(global_cols) + ")";
 }
 
-dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
-                             int row_block, int col_block) {
+namespace {
+
+/// Local rows moved per collective transfer: the row-major buffer between
+/// HDF5 and the column-major local part holds about `buffer_bytes` (whole
+/// blocks, at least one).
+template <class Scalar>
+long rows_per_batch(const dist::BasicDistMatrix<Scalar>& x, long buffer_bytes) {
+  const long block = x.rows.block();
+  const long rows = buffer_bytes / long(sizeof(Scalar)) / std::max(1L, x.local_cols());
+  return std::max(1L, rows / block) * block;
+}
+
+/// Moves x's local part to (writing) or from (reading) the selected 2-D
+/// dataset in batches of whole row blocks, through one small row-major
+/// buffer. Collective: every rank makes as many transfers as the rank with
+/// the most batches, the extra ones empty.
+template <class Scalar>
+void transfer_matrix(const ProcessGrid& grid, hid_t set, bool reading, dist::BasicDistMatrix<Scalar>& x,
+                     long buffer_bytes, const std::string& what) {
+  const long lr = x.local_rows(), lc = x.local_cols(), batch = rows_per_batch(x, buffer_bytes);
+  const std::vector<Piece> cols = pieces(x.cols);
+  const long batches = grid.full_comm().max((lr + batch - 1) / batch);
+  std::vector<Scalar> row_major(std::size_t(std::min(batch, lr) * lc));
+  for (long b = 0; b < batches; ++b) {
+    const long first = std::min(b * batch, lr), count = std::min(batch, lr - first);
+    if (!reading)
+#pragma omp parallel for schedule(static)
+      for (long i = 0; i < count; ++i)
+        for (long j = 0; j < lc; ++j) row_major[std::size_t(i * lc + j)] = x.at(first + i, j);
+    transfer(set, reading, pieces(x.rows, first, count), cols, hsize_t(count), hsize_t(lc), row_major.data(),
+             what);
+    // HDF5 delivers the selection in row-major order; ScaLAPACK wants columns.
+    if (reading)
+#pragma omp parallel for schedule(static)
+      for (long j = 0; j < lc; ++j)
+        for (long i = 0; i < count; ++i) x.at(first + i, j) = row_major[std::size_t(i * lc + j)];
+  }
+}
+
+}  // namespace
+
+template <class Scalar>
+dist::BasicDistMatrix<Scalar> read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
+                                          int row_block, int col_block, long buffer_bytes) {
   hsize_t rows = 0, cols = 0;
   Handle set;
   collectively(grid.comm(), [&] { set = open_2d(file, dataset, rows, cols); });
-  // X and the row-major buffer it is read through.
-  dist::require_matrix_memory(grid, dataset + " in '" + file.path() + "'", long(rows), long(cols),
-                              row_block, col_block, 2);
-  dist::DistMatrix x(grid, long(rows), long(cols), row_block, col_block);
-  const long lr = x.local_rows(), lc = x.local_cols();
-  std::vector<double> row_major(std::size_t(lr) * lc);
-  transfer(set.get(), true, pieces(x.rows), pieces(x.cols), lr, lc, row_major.data(),
-           dataset + " from '" + file.path() + "'");
-  // HDF5 delivers the selection in row-major order; ScaLAPACK wants columns.
-#pragma omp parallel for schedule(static)
-  for (long j = 0; j < lc; ++j)
-    for (long i = 0; i < lr; ++i) x.local[std::size_t(j) * lr + i] = row_major[std::size_t(i) * lc + j];
+  // X and the buffer it is read through.
+  dist::require_matrix_memory(grid, dataset + " in '" + file.path() + "'", long(rows), long(cols), row_block,
+                              col_block, 1, double(buffer_bytes), sizeof(Scalar));
+  dist::BasicDistMatrix<Scalar> x(grid, long(rows), long(cols), row_block, col_block);
+  transfer_matrix(grid, set.get(), true, x, buffer_bytes, dataset + " from '" + file.path() + "'");
   return x;
 }
 
-void write_matrix(File& file, const std::string& dataset, const dist::DistMatrix& x) {
-  Handle set = create_dataset(file, dataset, x.rows.global_size(), x.cols.global_size());
-  const long lr = x.local_rows(), lc = x.local_cols();
-  std::vector<double> row_major(std::size_t(lr) * lc);
-#pragma omp parallel for schedule(static)
-  for (long i = 0; i < lr; ++i)
-    for (long j = 0; j < lc; ++j) row_major[std::size_t(i) * lc + j] = x.local[std::size_t(j) * lr + i];
-  transfer(set.get(), false, pieces(x.rows), pieces(x.cols), lr, lc, row_major.data(),
-           dataset + " to '" + file.path() + "'");
+template <class Scalar>
+void write_matrix(File& file, const std::string& dataset, const dist::BasicDistMatrix<Scalar>& x,
+                  const ProcessGrid& grid, Precision precision, long buffer_bytes) {
+  Handle set = create_dataset(file, dataset, x.rows.global_size(), x.cols.global_size(), precision);
+  transfer_matrix(grid, set.get(), false, const_cast<dist::BasicDistMatrix<Scalar>&>(x), buffer_bytes,
+                  dataset + " to '" + file.path() + "'");
 }
+
+template dist::DistMatrix read_matrix(const File&, const std::string&, const ProcessGrid&, int, int, long);
+template dist::SingleDistMatrix read_matrix(const File&, const std::string&, const ProcessGrid&, int, int, long);
+template void write_matrix(File&, const std::string&, const dist::DistMatrix&, const ProcessGrid&, Precision,
+                           long);
+template void write_matrix(File&, const std::string&, const dist::SingleDistMatrix&, const ProcessGrid&,
+                           Precision, long);
 
 void write_factor(File& file, const std::string& dataset, const dist::Factor& f,
                   FactorLayout layout) {

@@ -28,6 +28,15 @@ void gemm(Op op_a, Op op_b, long m, long n, long k, double alpha, const double* 
   dgemm_(letter(op_a), letter(op_b), &mi, &ni, &ki, &alpha, a, &la, b, &lb, &beta, c, &lc, 1, 1);
 }
 
+void gemm(Op op_a, Op op_b, long m, long n, long k, float alpha, const float* a, long lda,
+          const float* b, long ldb, float beta, float* c, long ldc) {
+  if (m == 0 || n == 0) return;
+  const int mi = narrow(m, "m"), ni = narrow(n, "n"), ki = narrow(k, "k");
+  const int la = narrow(lda < 1 ? 1 : lda, "lda"), lb = narrow(ldb < 1 ? 1 : ldb, "ldb");
+  const int lc = narrow(ldc < 1 ? 1 : ldc, "ldc");
+  sgemm_(letter(op_a), letter(op_b), &mi, &ni, &ki, &alpha, a, &la, b, &lb, &beta, c, &lc, 1, 1);
+}
+
 void gram(long n, long k, const double* a, long lda, double* c) {
   const int ni = narrow(n, "n"), ki = narrow(k, "k"), la = narrow(lda < 1 ? 1 : lda, "lda");
   const double one = 1.0, zero = 0.0;
@@ -81,7 +90,8 @@ long numroc(long global_size, int block, int proc, int procs) {
   return numroc_(&n, &block, &proc, &zero, &procs);
 }
 
-std::array<int, 9> descriptor(const dist::DistMatrix& matrix, const ProcessGrid& grid) {
+template <class Scalar>
+std::array<int, 9> descriptor(const dist::BasicDistMatrix<Scalar>& matrix, const ProcessGrid& grid) {
   std::array<int, 9> desc{};
   const int m = narrow(matrix.rows.global_size(), "global rows");
   const int n = narrow(matrix.cols.global_size(), "global columns");
@@ -92,5 +102,8 @@ std::array<int, 9> descriptor(const dist::DistMatrix& matrix, const ProcessGrid&
   if (info != 0) throw Error("descinit failed with info " + std::to_string(info));
   return desc;
 }
+
+template std::array<int, 9> descriptor(const dist::DistMatrix&, const ProcessGrid&);
+template std::array<int, 9> descriptor(const dist::SingleDistMatrix&, const ProcessGrid&);
 
 }  // namespace nmfx::la

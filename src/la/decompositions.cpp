@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "nmfx/core/error.hpp"
@@ -26,14 +27,15 @@ void require_info(MPI_Comm comm, int info, const char* routine) {
 /// problems: Error on every rank when `bound` (the size by the routine's
 /// documented formula, in double) or the query is beyond int, naming
 /// `problem`, and when the workspace does not fit in memory.
-std::vector<double> workspace(MPI_Comm comm, double query, double bound, const char* routine,
+template <class Scalar = double>
+std::vector<Scalar> workspace(MPI_Comm comm, double query, double bound, const char* routine,
                               const std::string& problem) {
   agree(comm, query >= 0 && std::max(query, bound) < double(INT_MAX)
                   ? ""
                   : std::string(routine) + " needs a workspace beyond the " + std::to_string(INT_MAX) +
                         " values ScaLAPACK can index, for " + problem + "; use smaller blocks");
-  require_memory(comm, std::string("the workspace of ") + routine, (query + 1) * sizeof(double));
-  return std::vector<double>(std::size_t(query) + 1);
+  require_memory(comm, std::string("the workspace of ") + routine, (query + 1) * sizeof(Scalar));
+  return std::vector<Scalar>(std::size_t(query) + 1);
 }
 
 /// "a 12 x 8 matrix in blocks of 64" for messages.
@@ -48,20 +50,21 @@ int descriptor_for(int* desc, long m, long n, int mb, int nb, int context, long 
   return info;
 }
 
-/// Runs a ScaLAPACK QR-type factorization (pdgeqrf or pdgelqf) in place on
-/// an m x n matrix whose local part is local_rows x local_cols.
-template <class Routine>
-void factorize(MPI_Comm comm, Routine routine, const char* name, long m, long n, double* a,
+/// Runs a ScaLAPACK QR-type factorization (p?geqrf or p?gelqf) in place on
+/// an m x n matrix of Scalar whose local part is local_rows x local_cols.
+template <class Scalar, class Routine>
+void factorize(MPI_Comm comm, Routine routine, const char* name, long m, long n, Scalar* a,
                const int* desc, long local_rows, long local_cols) {
   const int mi = int(m), ni = int(n), one = 1;
   int info = 0, lwork = -1;
-  std::vector<double> tau(std::size_t(std::min(m, n)) + 1);  // generous: local <= global
-  double query = 0;
+  std::vector<Scalar> tau(std::size_t(std::min(m, n)) + 1);  // generous: local <= global
+  Scalar query = 0;
   routine(&mi, &ni, a, &one, &one, desc, tau.data(), &query, &lwork, &info);
   // LWORK >= NB * (Mp0 + Nq0 + NB), NB the column (pdgeqrf) or row (pdgelqf) block.
   const double block = std::max(desc[4], desc[5]);
-  std::vector<double> work = workspace(comm, query, block * (double(local_rows) + double(local_cols) + block),
-                                       name, problem_text(m, n, int(block)));
+  std::vector<Scalar> work = workspace<Scalar>(
+      comm, double(query), block * (double(local_rows) + double(local_cols) + block), name,
+      problem_text(m, n, int(block)));
   lwork = int(work.size());
   routine(&mi, &ni, a, &one, &one, desc, tau.data(), work.data(), &lwork, &info);
   require_info(comm, info, name);
@@ -111,27 +114,46 @@ std::vector<double> singular_values(long m, long n, std::vector<double> a) {
   return s;
 }
 
-Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
+namespace {
+
+/// QR (tall) or LQ (wide) of `a` in place, in a's precision.
+void factorize_matrix(const ProcessGrid& grid, dist::DistMatrix& a, bool tall) {
+  const auto desc = descriptor(a, grid);
+  const long m = a.rows.global_size(), n = a.cols.global_size();
+  if (tall)
+    factorize(grid.comm(), pdgeqrf_, "pdgeqrf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
+  else
+    factorize(grid.comm(), pdgelqf_, "pdgelqf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
+}
+
+void factorize_matrix(const ProcessGrid& grid, dist::SingleDistMatrix& a, bool tall) {
+  const auto desc = descriptor(a, grid);
+  const long m = a.rows.global_size(), n = a.cols.global_size();
+  if (tall)
+    factorize(grid.comm(), psgeqrf_, "psgeqrf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
+  else
+    factorize(grid.comm(), psgelqf_, "psgelqf", m, n, a.local.data(), desc.data(), a.local_rows(), a.local_cols());
+}
+
+}  // namespace
+
+template <class Scalar>
+Svd svd(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, int k) {
   const long m = x.rows.global_size(), n = x.cols.global_size(), p = std::min(m, n);
   const bool tall = m >= n;
   const int block = x.rows.block();
   if (x.cols.block() != block) throw Error("singular values of X need square blocks");
   if (k < 0 || k > p) throw Error("cannot take " + std::to_string(k) + " singular vectors");
-  dist::DistMatrix a = x;  // QR overwrites its input
-  const auto desc_a = descriptor(a, grid);
-  if (tall)
-    factorize(grid.comm(), pdgeqrf_, "pdgeqrf", m, n, a.local.data(), desc_a.data(), a.local_rows(),
-              a.local_cols());
-  else
-    factorize(grid.comm(), pdgelqf_, "pdgelqf", m, n, a.local.data(), desc_a.data(), a.local_rows(),
-              a.local_cols());
+  dist::BasicDistMatrix<Scalar> a = x;  // QR overwrites its input
+  factorize_matrix(grid, a, tall);
   // The p x p triangle (R upper, or L lower) has the same block-cyclic map as
-  // the leading p x p part of A, so it is a prefix of A's local rows/columns.
+  // the leading p x p part of A, so it is a prefix of A's local rows/columns;
+  // its SVD runs in double whatever X's precision.
   dist::DistMatrix t(grid, p, p, block, block);
   for (long j = 0; j < t.local_cols(); ++j)
     for (long i = 0; i < t.local_rows(); ++i) {
       const long gi = t.rows.to_global(i), gj = t.cols.to_global(j);
-      t.at(i, j) = (tall ? gi <= gj : gi >= gj) ? a.at(i, j) : 0.0;
+      t.at(i, j) = (tall ? gi <= gj : gi >= gj) ? double(a.at(i, j)) : 0.0;
     }
   a.local = {};
   // Vectors of the triangle: V^T (R = U_R S V^T, tall) or U (L = U S V_L^T, wide).
@@ -182,7 +204,8 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
     wtx(x, known, derived);
   // Singular values at rounding level carry no direction: their vectors
   // would be noise, so they are left zero.
-  const double floor = 1e-15 * double(std::max(m, n)) * (p > 0 ? out.sigma[0] : 0.0);
+  const double rounding = 5 * double(std::numeric_limits<Scalar>::epsilon());
+  const double floor = rounding * double(std::max(m, n)) * (p > 0 ? out.sigma[0] : 0.0);
   for (long c = 0; c < derived.local_count(); ++c)
     for (int j = 0; j < k; ++j) {
       const double s = out.sigma[std::size_t(j)];
@@ -190,6 +213,9 @@ Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k) {
     }
   return out;
 }
+
+template Svd svd(const ProcessGrid&, const dist::DistMatrix&, int);
+template Svd svd(const ProcessGrid&, const dist::SingleDistMatrix&, int);
 
 Svd svd(const dist::Factor& f, int k) {
   const long r = f.k;

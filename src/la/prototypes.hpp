@@ -9,6 +9,9 @@ extern "C" {
 void dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k,
             const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
             const double* beta, double* c, const int* ldc, std::size_t, std::size_t);
+void sgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k,
+            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+            const float* beta, float* c, const int* ldc, std::size_t, std::size_t);
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* beta, double* c, const int* ldc,
             std::size_t, std::size_t);
@@ -22,6 +25,10 @@ void pdgeqrf_(const int* m, const int* n, double* a, const int* ia, const int* j
               double* tau, double* work, const int* lwork, int* info);
 void pdgelqf_(const int* m, const int* n, double* a, const int* ia, const int* ja, const int* desca,
               double* tau, double* work, const int* lwork, int* info);
+void psgeqrf_(const int* m, const int* n, float* a, const int* ia, const int* ja, const int* desca,
+              float* tau, float* work, const int* lwork, int* info);
+void psgelqf_(const int* m, const int* n, float* a, const int* ia, const int* ja, const int* desca,
+              float* tau, float* work, const int* lwork, int* info);
 void pdgesvd_(const char* jobu, const char* jobvt, const int* m, const int* n, double* a,
               const int* ia, const int* ja, const int* desca, double* s, double* u, const int* iu,
               const int* ju, const int* descu, double* vt, const int* ivt, const int* jvt,

@@ -13,9 +13,11 @@ namespace {
 
 /// Uniform random codes in [0, 2 s), s = mean(X) / (k mean(H)), so that W H
 /// starts at X's mean. A function of the global index: the same on any grid.
-void random_codes(const ProcessGrid& grid, const dist::DistMatrix& x, const dist::Factor& h, dist::Factor& w) {
+template <class Scalar>
+void random_codes(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& h,
+                  dist::Factor& w) {
   double sums[2] = {0, 0};  // X's sum over all ranks, H's over its reduce_comm
-  for (double v : x.local) sums[0] += v;
+  for (const Scalar v : x.local) sums[0] += double(v);
   for (double v : h.local) sums[1] += v;
   sums[0] = grid.full_comm().sum(sums[0]);
   sums[1] = h.reduce_comm().sum(sums[1]);
@@ -31,8 +33,10 @@ void random_codes(const ProcessGrid& grid, const dist::DistMatrix& x, const dist
 
 }  // namespace
 
-EncodeResult encode(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, const dist::Factor& h,
-                    dist::Factor& w, const EncodeOptions& options, const EncodeProgress& progress) {
+template <class Scalar>
+EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
+                    const dist::Factor& h, dist::Factor& w, const EncodeOptions& options,
+                    const EncodeProgress& progress) {
   if (options.algorithm == Algorithm::als || options.algorithm == Algorithm::adam)
     throw Error(std::string("encode solves with anls, hals, mu or pgd, not ") + algorithm_name(options.algorithm));
   RuleOptions rule_options;
@@ -82,5 +86,10 @@ EncodeResult encode(const ProcessGrid& grid, const dist::DistMatrix& x, double x
   }
   return result;
 }
+
+template EncodeResult encode(const ProcessGrid&, const dist::BasicDistMatrix<double>&, double, const dist::Factor&,
+                             dist::Factor&, const EncodeOptions&, const EncodeProgress&);
+template EncodeResult encode(const ProcessGrid&, const dist::BasicDistMatrix<float>&, double, const dist::Factor&,
+                             dist::Factor&, const EncodeOptions&, const EncodeProgress&);
 
 }  // namespace nmfx::nmf

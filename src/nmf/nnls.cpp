@@ -131,21 +131,27 @@ void add_one_at_a_time(int k, const double* g, const double* c, double* x, const
         break;
       }
       if (singular) return;  // cannot happen: the set without the entering one was regular
-      // Step from x towards z as far as x stays >= 0; whatever reaches 0 leaves.
+      // Step from x towards z as far as x stays >= 0; the component that
+      // stops the step leaves (set to 0 exactly, whatever the rounding, so
+      // every such step shrinks the passive set), and any other reaching 0.
       double alpha = 1;
+      int blocking = -1;
       for (std::size_t p = 0; p < passive.size(); ++p) {
         const int i = passive[p];
-        if (z[p] <= 0) alpha = std::min(alpha, x[i] / (x[i] - z[p]));
+        if (z[p] <= 0 && x[i] / (x[i] - z[p]) < alpha) {
+          alpha = x[i] / (x[i] - z[p]);
+          blocking = i;
+        }
       }
       for (std::size_t p = 0; p < passive.size(); ++p) {
         const int i = passive[p];
         x[i] += alpha * (z[p] - x[i]);
-        if (alpha < 1 && x[i] <= 0) {
+        if (blocking >= 0 && (x[i] <= 0 || i == blocking)) {
           x[i] = 0;
           in_passive[std::size_t(i)] = 0;
         }
       }
-      if (alpha == 1) break;
+      if (blocking < 0) break;
       entering = -1;  // the entering component may itself have left
     }
   }

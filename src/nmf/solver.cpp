@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "nmfx/core/timing.hpp"
 #include "nmfx/la/blas.hpp"
 #include "nmfx/la/products.hpp"
 
@@ -21,6 +22,7 @@ double squared_error(double value) {
 /// empty dimensions (a rank may own no columns).
 void multiply(la::Op op_a, la::Op op_b, long m, long n, long k, const double* a, const double* b,
               std::vector<double>& c) {
+  const Timed timed(Activity::grams);
   c.assign(std::size_t(m) * n, 0.0);
   if (m == 0 || n == 0 || k == 0) return;
   const long lda = op_a == la::Op::none ? m : k, ldb = op_b == la::Op::none ? k : n;
@@ -47,10 +49,12 @@ double inner(const std::vector<double>& a, const std::vector<double>& b) {
 /// losses, the code H_{i-1}, and for the global loss Z_{i-1} = A^T X under the
 /// metric P_{i-1} = A^T A (A = W1 ... W_{i-1}), which turns the global loss
 /// into 1/2 ||Z - W_i B||^2_P + const. Every block's half-step is then the
-/// same two lines whatever the loss.
+/// same two lines whatever the loss. X is double or single precision
+/// (`Scalar`); everything else is double.
+template <class Scalar>
 class Iteration {
  public:
-  Iteration(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
+  Iteration(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
             const Phase& phase)
       : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
         depth_(model.depth()), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
@@ -165,7 +169,10 @@ class Iteration {
     pose(block);
     dist::Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
     UpdateRule& rule = block < L ? *rules.w[std::size_t(block)] : *rules.h[std::size_t(block - L)];
-    rule.update(f, cross_, gram_.data(), right_.empty() ? nullptr : right_.data());
+    {
+      const Timed timed(Activity::updates);
+      rule.update(f, cross_, gram_.data(), right_.empty() ? nullptr : right_.data());
+    }
     if (block < L && couples(block)) normalize(block);
     if (block == 0) refresh_first_layer();
     if (phase_.global && block == 2 * L - 1) imply_codes();
@@ -281,7 +288,7 @@ class Iteration {
   }
 
   const ProcessGrid& grid_;
-  const dist::DistMatrix& x_;
+  const dist::BasicDistMatrix<Scalar>& x_;
   double x_norm2_;
   Model& model_;
   Phase phase_;
@@ -321,10 +328,11 @@ const char* stop_reason_name(StopReason reason) {
   return "";
 }
 
-SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
+template <class Scalar>
+SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
                   const Rules& rules, const Phase& phase, const StopCriteria& stop,
                   const Observer& observer, const std::vector<Record>& resumed) {
-  Iteration iteration(grid, x, x_norm2, model, phase);
+  Iteration<Scalar> iteration(grid, x, x_norm2, model, phase);
   // A resumed solve continues the clock where the earlier one stopped.
   const double start = wall_time() - (resumed.empty() ? 0.0 : resumed.back().seconds);
   SolveResult result;
@@ -407,7 +415,8 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   return result;
 }
 
-SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
+template <class Scalar>
+SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
                   dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
                   const StopCriteria& stop, const Observer& observer,
                   const std::vector<Record>& resumed) {
@@ -421,13 +430,27 @@ SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_n
   return result;
 }
 
-BlockProblem block_problem(const ProcessGrid& grid, const dist::DistMatrix& x, const Model& model,
+template <class Scalar>
+BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const Model& model,
                            const Phase& phase, int block) {
   Model copy = model;
-  Iteration iteration(grid, x, 0.0, copy, phase);
+  Iteration<Scalar> iteration(grid, x, 0.0, copy, phase);
   iteration.prepare();
   iteration.pose(block);
   return {iteration.cross(), iteration.gram(), iteration.right()};
 }
+
+#define NMFX_SOLVER_FOR(Scalar)                                                                          \
+  template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double, Model&,          \
+                             const Rules&, const Phase&, const StopCriteria&, const Observer&,                 \
+                             const std::vector<Record>&);                                                      \
+  template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double, dist::Factor&,   \
+                             dist::Factor&, UpdateRule&, UpdateRule&, const StopCriteria&, const Observer&,    \
+                             const std::vector<Record>&);                                                      \
+  template BlockProblem block_problem(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, const Model&,   \
+                                      const Phase&, int);
+NMFX_SOLVER_FOR(double)
+NMFX_SOLVER_FOR(float)
+#undef NMFX_SOLVER_FOR
 
 }  // namespace nmfx::nmf

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
+#include <type_traits>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/memory.hpp"
+#include "nmfx/core/timing.hpp"
 #include "nmfx/core/random.hpp"
 #include "nmfx/core/signals.hpp"
 #include "nmfx/dist/checks.hpp"
@@ -57,13 +61,20 @@ DataShape data_shape(MPI_Comm comm, const FitPlan& plan, const io::File& data) {
   return out;
 }
 
-/// What a fit allocates on this rank beside X and a copy of it (its read
-/// buffer, then the SVD's): each layer's W and H six times over (their cross
-/// products, the rules' gradients, the products' scratch, the last finite
-/// factors, the metrics' QR copy), eight k x k matrices (Grams, the rules'
-/// copies, the metrics' triangles), and, for the reference and the SVD-based
-/// initializations, the p x p triangle and vectors of an SVD of X
-/// (p = min(m, n)).
+/// Whether the fit takes an SVD of X (the reference, the NNDSVD starts),
+/// which factorizes a copy of X.
+bool svd_of_x(const FitPlan& plan) {
+  using settings::Init;
+  return plan.config.reference || plan.init == Init::nndsvd || plan.init == Init::nndsvda ||
+         plan.init == Init::nndsvdar || plan.init == Init::ssvd;
+}
+
+/// What a fit allocates on this rank beside X (and its copy for an SVD):
+/// each layer's W and H six times over (their cross products, the rules'
+/// gradients, the last finite factors, the metrics' QR copy, the copies
+/// written to files), eight k x k matrices (Grams, the rules' copies, the
+/// metrics' triangles), the buffer X is read through, and, for an SVD of X,
+/// the p x p triangle and vectors (p = min(m, n)).
 double working_bytes(const FitPlan& plan, const ProcessGrid& grid, long m, long n, int block) {
   const dist::LocalShape mine = dist::local_shape(grid, m, n, block, block);
   double values = 0;
@@ -71,16 +82,15 @@ double working_bytes(const FitPlan& plan, const ProcessGrid& grid, long m, long 
     const double k = plan.ranks[i], w_indices = i == 0 ? double(mine.rows) : double(plan.ranks[i - 1]);
     values += 6 * k * (w_indices + double(mine.cols)) + 8 * k * k;
   }
-  using settings::Init;
-  const bool svd = plan.config.reference || plan.init == Init::nndsvd || plan.init == Init::nndsvda ||
-                   plan.init == Init::nndsvdar || plan.init == Init::ssvd;
   const long p = std::min(m, n);
-  if (svd) values += 2 * dist::local_shape(grid, p, p, block, block).entries();
-  return values * sizeof(double);
+  if (svd_of_x(plan)) values += 2 * dist::local_shape(grid, p, p, block, block).entries();
+  return values * sizeof(double) + io::transfer_buffer_bytes;
 }
 
-/// The data of a fit on its grid: X block-cyclic, its sum and squared norm.
-/// Not movable: the factors made on its grid point to it.
+/// The data of a fit on its grid: X block-cyclic in double or single
+/// precision, its sum and squared norm. Not movable: the factors made on its
+/// grid point to it.
+template <class Scalar>
 struct Problem {
   /// Collective: reads X and checks it is non-negative, finite and not all zero.
   Problem(MPI_Comm comm, const FitPlan& plan, bool verbose)
@@ -93,17 +103,23 @@ struct Problem {
     const double start = wall_time();
     const std::string what = c.dataset + " in '" + c.data_path + "'";
     const long m = shape_.m, n = shape_.n;
-    // X alone, then X with the model (a rank too large is named as such).
-    dist::require_matrix_memory(grid, what, m, n, block, block, 2);
+    // X (and a copy of it for the SVD of the reference and the NNDSVD
+    // starts) alone, then with the model: a rank too large is named as such.
+    const double copies = svd_of_x(plan) ? 2 : 1;
+    dist::require_matrix_memory(grid, what, m, n, block, block, copies, 0, sizeof(Scalar));
     const std::string model = plan.deep() ? "--ranks " + join(plan.ranks) : "--rank " + std::to_string(plan.ranks[0]);
-    dist::require_matrix_memory(grid, model + " on " + what, m, n, block, block, 2,
-                                working_bytes(plan, grid, m, n, block));
-    x = io::read_matrix(data_, c.dataset, grid, block, block);
+    dist::require_matrix_memory(grid, model + " on " + what, m, n, block, block, copies,
+                                working_bytes(plan, grid, m, n, block), sizeof(Scalar));
+    {
+      const Timed timed(Activity::read);
+      x = io::read_matrix<Scalar>(data_, c.dataset, grid, block, block);
+    }
     data_.close();
     dist::require_nonnegative_finite(grid.comm(), x, what);
     double sums[2] = {0, 0};  // sum and sum of squares
     double largest = 0;
-    for (double v : x.local) {
+    for (const Scalar entry : x.local) {
+      const double v = entry;
       sums[0] += v;
       sums[1] += v * v;
       largest = std::max(largest, v);
@@ -113,20 +129,26 @@ struct Problem {
     norm2 = sums[1];
     if (!(norm2 > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
     // Squared norms (errors, Gram matrices) must not overflow.
-    if (!std::isfinite(sum) || !(norm2 < 1e300)) {
+    // Single precision: HDF5 turns entries beyond float's range into its
+    // largest value.
+    const bool single = std::is_same_v<Scalar, float>;
+    if (!std::isfinite(sum) || !(norm2 < 1e300) ||
+        (single && !(grid.full_comm().max(largest) < double(std::numeric_limits<float>::max())))) {
       char scale[32];
       std::snprintf(scale, sizeof scale, "%.3g", grid.full_comm().max(largest));
-      throw Error(what + " is too large to factorize in double precision (its largest entry is " + scale +
-                      ", its squared norm overflows); divide it by a constant first",
+      throw Error(what + " is too large to factorize in " + (single ? "single" : "double") +
+                      " precision (its largest entry is " + scale +
+                      (single ? ", beyond float32's range" : ", its squared norm overflows") +
+                      "); divide it by a constant first",
                   true);
     }
     if (verbose) {
       const std::string model = plan.deep() ? "deep " + join(plan.ranks) + " (" + c.deep_loss + ")"
                                             : "k=" + std::to_string(plan.ranks[0]);
-      std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, %s, grid %s, block %d, %d rank%s\n",
+      std::printf("nmfx fit: %s (%ld x %ld) read in %.2f s; %s, %s, grid %s, block %d, %d rank%s%s\n",
                   what.c_str(), x.rows.global_size(), x.cols.global_size(), wall_time() - start,
                   c.algorithm.c_str(), model.c_str(), grid.shape().str().c_str(), block, grid.size(),
-                  grid.size() > 1 ? "s" : "");
+                  grid.size() > 1 ? "s" : "", single ? ", single precision" : "");
     }
   }
   Problem(const Problem&) = delete;
@@ -141,12 +163,14 @@ struct Problem {
  public:
   ProcessGrid grid;
   int block;
-  dist::DistMatrix x;
+  dist::BasicDistMatrix<Scalar> x;
   double sum = 0, norm2 = 0;
 };
 
 /// sigma(X) and the Eckart-Young bound on the error of any rank-k model.
-void measure_reference(const Problem& p, int k, run_file::Measurements& measured, bool verbose) {
+template <class Scalar>
+void measure_reference(const Problem<Scalar>& p, int k, run_file::Measurements& measured, bool verbose) {
+  const Timed timed(Activity::reference);
   const double start = wall_time();
   measured.sigma_x = la::svd(p.grid, p.x, 0).sigma;
   double tail = 0;  // sum of sigma_i^2 beyond k: the best any rank-k model leaves
@@ -163,7 +187,8 @@ void measure_reference(const Problem& p, int k, run_file::Measurements& measured
 
 /// The model's factors, every entry 0: W1 and the codes over X's rows and
 /// columns, the inner W_i replicated.
-nmf::Model empty_model(const ProcessGrid& grid, const std::vector<int>& ranks, const dist::DistMatrix& x) {
+template <class Scalar>
+nmf::Model empty_model(const ProcessGrid& grid, const std::vector<int>& ranks, const dist::BasicDistMatrix<Scalar>& x) {
   nmf::Model model;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
     model.w.push_back(i == 0 ? dist::Factor::rows_of(grid, ranks[i], x)
@@ -182,7 +207,8 @@ struct Trainee {
   std::vector<run_file::Block> blocks;
 };
 
-void make_trainee(const FitPlan& plan, const Problem& p, Trainee& t) {
+template <class Scalar>
+void make_trainee(const FitPlan& plan, const Problem<Scalar>& p, Trainee& t) {
   t.model = empty_model(p.grid, plan.ranks, p.x);
   for (int i = 0; i < plan.depth(); ++i) {
     t.owned.push_back(nmf::make_rule(plan.algorithm, plan.config.rule_w));
@@ -200,8 +226,10 @@ void make_trainee(const FitPlan& plan, const Problem& p, Trainee& t) {
 /// Fills layer `layer` (1-based) as --init says, to factorize what it sees:
 /// X for layer 1, the code H_{layer-1} after. Layer 1 with the fit's seed, so
 /// depth 1 is ordinary NMF. Collective.
-void initialize_layer(const FitPlan& plan, const Problem& p, nmf::Model& model, int layer) {
+template <class Scalar>
+void initialize_layer(const FitPlan& plan, const Problem<Scalar>& p, nmf::Model& model, int layer) {
   using settings::Init;
+  const Timed timed(Activity::reference);
   const ProcessGrid& grid = p.grid;
   dist::Factor& w = model.w[std::size_t(layer - 1)];
   dist::Factor& h = model.h[std::size_t(layer - 1)];
@@ -277,6 +305,13 @@ void print_summary(const FitSummary& s, const std::string& output) {
     for (long p : s.plateaus) std::printf(" %ld", p);
     std::printf("\n");
   }
+  const TimingReport& t = s.timing;
+  std::printf("nmfx fit: time %.2f s:", t.total);
+  for (std::size_t a = 0; a < activity_count; ++a)
+    if (t.seconds[a] >= 0.005)
+      std::printf(" %s %.2f (%.0f%%),", activity_name(Activity(a)), t.seconds[a], 100 * t.seconds[a] / t.total);
+  std::printf(" other %.2f (%.0f%%); peak memory %s per rank\n", t.other, 100 * t.other / t.total,
+              format_bytes(t.peak_resident_bytes).c_str());
   std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, %.4f s/iteration; wrote %s\n",
               s.iterations, nmf::stop_reason_name(s.stop_reason), s.rel_error, std::sqrt(s.rel_error),
               s.seconds_per_iteration, output.c_str());
@@ -284,9 +319,10 @@ void print_summary(const FitSummary& s, const std::string& output) {
 
 /// A fit in progress: the model and its rules, what has been measured, the
 /// stage, the history, and the observers that watch the iterations.
+template <class Scalar>
 class Training {
  public:
-  Training(const FitPlan& plan, const Problem& problem, bool verbose)
+  Training(const FitPlan& plan, const Problem<Scalar>& problem, bool verbose)
       : plan_(plan), problem_(problem), verbose_(verbose), checkpoint_(checkpoint_path(plan.config)) {
     if (plan.deep()) measured_.layers.resize(plan.ranks.size() - 1);
     if (plan.config.reference) measure_reference(problem, plan.ranks.back(), measured_, verbose);
@@ -332,10 +368,14 @@ class Training {
     }
   }
 
-  /// Measures the final state and writes the run file to `path`.
-  void write_run(const std::string& path, const nmf::SolveResult& result) {
+  /// Measures the final state and writes the run file to `path`; returns
+  /// the run's timing (up to the write), which the file records.
+  TimingReport write_run(const std::string& path, const nmf::SolveResult& result, double start) {
     metrics_->finish(trainee_.model, result.iterations);
-    run_file::write_run(path, contents(trainee_.model, result.history, result.iterations, result.stop_reason));
+    const TimingReport timing = report_timing(problem_.grid.full_comm(), wall_time() - start);
+    run_file::write_run(path, contents(trainee_.model, result.history, result.iterations, result.stop_reason),
+                        timing);
+    return timing;
   }
 
   const run_file::Measurements& measured() const { return measured_; }
@@ -362,6 +402,7 @@ class Training {
   }
 
   void write_checkpoint(const nmf::IterationView& v) {
+    const Timed timed(Activity::checkpoints);
     io::AtomicOutput out(problem_.grid.comm(), checkpoint_);
     run_file::write_checkpoint(out.temporary_path(),
                                contents(v.model, v.history, v.record.iteration, nmf::StopReason::checkpoint),
@@ -370,7 +411,7 @@ class Training {
   }
 
   const FitPlan& plan_;
-  const Problem& problem_;
+  const Problem<Scalar>& problem_;
   bool verbose_;
   std::string checkpoint_;
   run_file::Measurements measured_;
@@ -385,19 +426,25 @@ class Training {
   std::vector<std::unique_ptr<FitObserver>> observers_;
 };
 
-}  // namespace
+/// The smallest relative decrease of rel_error per iteration that single
+/// precision resolves: products with a float32 X carry relative rounding
+/// errors of ~1e-7, and rel_error (~1e-1) is then known to ~1e-8 absolute
+/// (measured on Fashion-MNIST: 2.4e-9 from a double recomputation).
+constexpr double single_precision_tol_floor = 1e-7;
 
-std::string checkpoint_path(const FitConfig& config) { return config.output_path + ".checkpoint"; }
-
-FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
-  FitPlan plan;
-  collectively(comm, [&] { plan = settings::make_plan(config); });
-  // The output is this run's from here on.
-  io::AtomicOutput output(comm, config.output_path,
-                          {config.data_path, plan.init_file, config.resume ? checkpoint_path(config) : ""});
-  if (Communicator(comm).rank() == 0) io::remove_stale_temporaries(checkpoint_path(config));
-  const Problem problem(comm, plan, verbose);
-  Training training(plan, problem, verbose);
+/// A fit with X in `Scalar` precision, its output claimed by `output`.
+template <class Scalar>
+FitSummary fit(MPI_Comm comm, const FitPlan& plan, io::AtomicOutput& output, bool verbose) {
+  const FitConfig& config = plan.config;
+  if (verbose && std::is_same_v<Scalar, float> && config.tolerance > 0 &&
+      config.tolerance < single_precision_tol_floor)
+    std::printf("nmfx fit: note: --tol %g asks for changes of rel_error below what single precision resolves "
+                "(about %g relative); use --precision double for it\n",
+                config.tolerance, single_precision_tol_floor);
+  reset_timing();
+  const double start = wall_time();
+  const Problem<Scalar> problem(comm, plan, verbose);
+  Training<Scalar> training(plan, problem, verbose);
   if (config.resume) training.resume();
   const nmf::SolveResult result = training.train();
   if (result.stop_reason == nmf::StopReason::interrupted) {
@@ -411,12 +458,28 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
     s.stop_reason = result.stop_reason;
     return s;
   }
-  training.write_run(output.temporary_path(), result);
+  const TimingReport timing = training.write_run(output.temporary_path(), result, start);
   output.commit();
   if (problem.grid.is_root()) std::remove(training.checkpoint().c_str());  // finished: not needed
-  const FitSummary s = summarize(problem.grid, result, training.measured());
+  FitSummary s = summarize(problem.grid, result, training.measured());
+  s.timing = timing;
   if (verbose) print_summary(s, config.output_path);
   return s;
+}
+
+}  // namespace
+
+std::string checkpoint_path(const FitConfig& config) { return config.output_path + ".checkpoint"; }
+
+FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
+  FitPlan plan;
+  collectively(comm, [&] { plan = settings::make_plan(config); });
+  // The output is this run's from here on.
+  io::AtomicOutput output(comm, config.output_path,
+                          {config.data_path, plan.init_file, config.resume ? checkpoint_path(config) : ""});
+  if (Communicator(comm).rank() == 0) io::remove_stale_temporaries(checkpoint_path(config));
+  return plan.precision == Precision::single ? fit<float>(comm, plan, output, verbose)
+                                             : fit<double>(comm, plan, output, verbose);
 }
 
 }  // namespace nmfx::runner

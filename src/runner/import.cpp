@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <unordered_map>
@@ -348,8 +349,18 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
   if (!c.labels_path.empty() && c.format != "idx")
     collectively(comm, [&] { attach_labels(c, data); });
 
+  if (c.dtype == Precision::single) {
+    double largest = 0;
+    for (double v : data.x.local) largest = std::max(largest, v);
+    largest = grid.full_comm().max(largest);
+    if (!(largest <= double(std::numeric_limits<float>::max())))
+      throw Error(what + " has entries beyond float32's range (the largest is " + std::to_string(largest) +
+                      "); use --dtype float64",
+                  true);
+  }
+
   io::File out = io::File::create(comm, output.temporary_path());
-  io::write_matrix(out, "/X", data.x);
+  io::write_matrix(out, "/X", data.x, grid, c.dtype);
   if (!data.labels.empty()) out.write_replicated("/labels", {hsize_t(m)}, data.labels.data());
   if (!data.filenames.empty()) out.write_strings("/filenames", data.filenames);
   if (data.height > 0) {
@@ -364,7 +375,8 @@ void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose) {
   out.close();
   output.commit();
   if (verbose) {
-    std::printf("nmfx import: wrote %s (/X %ld x %ld", c.output_path.c_str(), m, n);
+    std::printf("nmfx import: wrote %s (/X %ld x %ld %s", c.output_path.c_str(), m, n,
+                c.dtype == Precision::single ? "float32" : "float64");
     if (data.height > 0)
       std::printf(", %ldx%ld images, %ld channel%s", data.height, data.width, data.channels,
                   data.channels > 1 ? "s" : "");

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "nmfx/core/timing.hpp"
+
 namespace nmfx::runner {
 
 nmf::Observer compose(const std::vector<std::unique_ptr<FitObserver>>& list) {
@@ -21,6 +23,7 @@ MetricsObserver::MetricsObserver(FitState& state)
 /// and, for deep models, every partial product W1 ... Wi with its code H_i
 /// (layers beyond d are not trained yet: zeros).
 void MetricsObserver::evaluate(const nmf::Model& model, long iteration) {
+  const Timed timed(Activity::metrics);
   const int d = state_.depth();
   run_file::Measurements& m = state_.measured;
   for (std::size_t i = 0; i < m.layers.size(); ++i) {

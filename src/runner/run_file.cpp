@@ -253,9 +253,15 @@ void write_header(io::File& out, const std::string& kind) {
   out.write_attribute("kind", kind);
 }
 
-void write_run(const std::string& path, const Contents& contents) {
+void write_run(const std::string& path, const Contents& contents, const TimingReport& timing) {
   io::File out = io::File::create(contents.grid.comm(), path);
   write_contents(out, contents, "run");
+  out.make_parents("/timing/seconds");
+  for (std::size_t a = 0; a < activity_count; ++a)
+    out.write_attribute(activity_name(Activity(a)), timing.seconds[a], "/timing");
+  out.write_attribute("other", timing.other, "/timing");
+  out.write_attribute("total", timing.total, "/timing");
+  out.write_attribute("peak_resident_bytes", timing.peak_resident_bytes, "/timing");
   out.close();
 }
 

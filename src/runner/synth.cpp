@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/random.hpp"
@@ -21,10 +22,43 @@ void fill_abs_gaussian(std::uint64_t seed, std::uint64_t stream, dist::Factor& f
   }
 }
 
+/// Keeps each index's entry of component (global index mod k) only, then
+/// scales every component to unit norm times `scale[j]`: orthogonal
+/// components with disjoint supports. Collective over f's reduce_comm().
+void disjoint_orthonormal(dist::Factor& f, const std::vector<double>& scale) {
+  const long k = f.k;
+  std::vector<double> norm2(std::size_t(k), 0.0);
+  for (long c = 0; c < f.local_count(); ++c) {
+    const long mine = f.map.to_global(c) % k;
+    for (long j = 0; j < k; ++j) {
+      double& v = f.vector(c)[j];
+      if (j != mine) v = 0;
+      norm2[std::size_t(j)] += v * v;
+    }
+  }
+  f.reduce_comm().sum(norm2);
+  for (long c = 0; c < f.local_count(); ++c)
+    for (long j = 0; j < k; ++j)
+      if (norm2[std::size_t(j)] > 0) f.vector(c)[j] *= scale[std::size_t(j)] / std::sqrt(norm2[std::size_t(j)]);
+}
+
 }  // namespace
 
-void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
+void run_synth(MPI_Comm comm, const SynthConfig& config, bool verbose) {
+  SynthConfig c = config;
   collectively(comm, [&] {
+    if (!c.spectrum.empty()) {
+      if (c.rank != 0 && c.rank != int(c.spectrum.size()))
+        throw Error("--rank " + std::to_string(c.rank) + " disagrees with the " +
+                    std::to_string(c.spectrum.size()) + " values of --spectrum (give one of them)");
+      c.rank = int(c.spectrum.size());
+      for (double s : c.spectrum)
+        if (!(s > 0) || !std::isfinite(s)) throw Error("--spectrum: every value must be a finite number > 0");
+      if (c.rows < c.rank || c.cols < c.rank)
+        throw Error("--spectrum: " + std::to_string(c.rank) + " values need at least as many rows and columns (got " +
+                    std::to_string(c.rows) + " x " + std::to_string(c.cols) + ")");
+    }
+    if (c.rank == 0) throw Error("give the rank: --rank R or --spectrum S1,S2,...");
     for (const auto& [flag, value] : {std::pair{"--rows", c.rows}, {"--cols", c.cols}, {"--rank", long(c.rank)}})
       if (value < 1) throw Error(std::string(flag) + ": must be >= 1 (got " + std::to_string(value) + ")");
     if (!(c.noise >= 0) || !std::isfinite(c.noise))
@@ -43,6 +77,10 @@ void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
   dist::Factor h = dist::Factor::cols_of(grid, c.rank, x);
   fill_abs_gaussian(c.seed, stream_w, w);
   fill_abs_gaussian(c.seed, stream_h, h);
+  if (!c.spectrum.empty()) {
+    disjoint_orthonormal(w, c.spectrum);
+    disjoint_orthonormal(h, std::vector<double>(c.spectrum.size(), 1.0));
+  }
   const long lr = x.local_rows(), lc = x.local_cols();
   // X_local = W_local H_local (W stored as W^T, k x local_rows)
   if (lr > 0 && lc > 0)
@@ -58,19 +96,20 @@ void run_synth(MPI_Comm comm, const SynthConfig& c, bool verbose) {
   }
 
   io::File out = io::File::create(comm, output.temporary_path());
-  io::write_matrix(out, "/X", x);
+  io::write_matrix(out, "/X", x, grid);
   io::write_factor(out, "/W_true", w, io::FactorLayout::index_major);
   io::write_factor(out, "/H_true", h, io::FactorLayout::component_major);
   out.write_attribute("source", std::string("nmfx synth"));
   out.write_attribute("rank", long(c.rank));
   out.write_attribute("noise", c.noise);
   out.write_attribute("seed", long(c.seed));
+  if (!c.spectrum.empty()) out.write_replicated("/spectrum", {hsize_t(c.rank)}, c.spectrum.data());
   out.close();
   output.commit();
   if (verbose)
-    std::printf("nmfx synth: wrote %s (%ld x %ld, rank %d, noise %g, seed %llu)\n",
-                c.output_path.c_str(), c.rows, c.cols, c.rank, c.noise,
-                static_cast<unsigned long long>(c.seed));
+    std::printf("nmfx synth: wrote %s (%ld x %ld, rank %d%s, noise %g, seed %llu)\n",
+                c.output_path.c_str(), c.rows, c.cols, c.rank, c.spectrum.empty() ? "" : " (given spectrum)",
+                c.noise, static_cast<unsigned long long>(c.seed));
 }
 
 }  // namespace nmfx::runner

@@ -20,11 +20,21 @@ namespace {
 
 int world_size(MPI_Comm comm) { return Communicator(comm).size(); }
 
-/// Sum of squares of a distributed matrix.
-double squared_norm(const ProcessGrid& grid, const dist::DistMatrix& x) {
+/// Sum of squares of a distributed matrix, in double.
+template <class Scalar>
+double squared_norm(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x) {
   double s = 0;
-  for (double v : x.local) s += v * v;
+  for (const Scalar v : x.local) s += double(v) * double(v);
   return grid.full_comm().sum(s);
+}
+
+/// Runs body(Scalar()) with Scalar float or double as `precision` says.
+template <class Body>
+void in_precision(Precision precision, Body body) {
+  if (precision == Precision::single)
+    body(float());
+  else
+    body(double());
 }
 
 /// sum_{i >= k} sigma_i^2 / norm2.
@@ -34,9 +44,8 @@ double tail_fraction(const std::vector<double>& sigma, int k, double norm2) {
   return norm2 > 0 ? tail / norm2 : 0;
 }
 
-}  // namespace
-
-void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
+template <class Scalar>
+void encode(MPI_Comm comm, const EncodeConfig& c, bool verbose, Scalar) {
   io::AtomicOutput output(comm, c.output_path, {c.run_path, c.data_path});
   io::File run = io::File::open_read(comm, c.run_path);
   const io::Dims h_dims = io::agreed_matrix_shape(run, "/H");
@@ -51,12 +60,14 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   const std::string what = c.dataset + " in '" + c.data_path + "'";
   // X and its read buffer; H; the codes four times over (their cross
-  // products, the rule's gradient, the product's scratch); four k x k
-  // matrices (the Grams, the rule's copy, the NNLS's scratch).
+  // products, the rule's gradient, the copy written); four k x k matrices
+  // (the Grams, the rule's copy, the NNLS's scratch).
   const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
   const double atoms = double(h_dims[0]);
-  dist::require_matrix_memory(grid, what, m, n, dist::default_block, dist::default_block, 2,
-                              atoms * double(4 * mine.rows + mine.cols + 4 * atoms) * sizeof(double));
+  dist::require_matrix_memory(grid, what, m, n, dist::default_block, dist::default_block, 1,
+                              atoms * double(4 * mine.rows + mine.cols + 4 * atoms) * sizeof(double) +
+                                  io::transfer_buffer_bytes,
+                              sizeof(Scalar));
   const int k = int(h_dims[0]);
   nmf::EncodeOptions options;
   options.algorithm = nmf::parse_algorithm(
@@ -64,7 +75,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
   options.l1 = c.l1;
   options.max_iterations = c.max_iterations;
   options.tolerance = c.tolerance;
-  const dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
+  const auto x = io::read_matrix<Scalar>(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_nonnegative_finite(grid.comm(), x, what);
   const dist::Factor h = run_file::read_model_factor(run, "/H", dist::Factor::cols_of(grid, k, x));
   dist::Factor w = dist::Factor::rows_of(grid, k, x);
@@ -101,7 +112,8 @@ void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
                 sparsity.hoyer, c.output_path.c_str());
 }
 
-void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
+template <class Scalar>
+void decode(MPI_Comm comm, const DecodeConfig& c, bool verbose, Scalar) {
   io::AtomicOutput output(comm, c.output_path, {c.codes_path, c.run_path});
   io::File codes = io::File::open_read(comm, c.codes_path);
   io::File run = io::File::open_read(comm, c.run_path);
@@ -115,19 +127,23 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   // X_hat and the buffer it is written through; W, H and H's transposed copy.
   const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
+  // X_hat (in the chosen precision) and the buffer it is written through;
+  // W and H, and their copies in that precision.
   dist::require_matrix_memory(grid, "the reconstruction X_hat", m, n, dist::default_block,
-                              dist::default_block, 2,
-                              double(h_dims[0]) * double(mine.rows + 2 * mine.cols) * sizeof(double));
+                              dist::default_block, 1,
+                              2 * double(h_dims[0]) * double(mine.rows + mine.cols) * sizeof(double) + io::transfer_buffer_bytes,
+                              sizeof(Scalar));
   const int k = int(h_dims[0]);
-  dist::DistMatrix x_hat(grid, m, n, dist::default_block, dist::default_block);
+  dist::BasicDistMatrix<Scalar> x_hat(grid, m, n, dist::default_block, dist::default_block);
   const dist::Factor w = run_file::read_model_factor(codes, "/W", dist::Factor::rows_of(grid, k, x_hat));
   const dist::Factor h = run_file::read_model_factor(run, "/H", dist::Factor::cols_of(grid, k, x_hat));
+  const std::vector<Scalar> w_local(w.local.begin(), w.local.end()), h_local(h.local.begin(), h.local.end());
   if (x_hat.local_rows() > 0 && x_hat.local_cols() > 0)
-    la::gemm(la::Op::transpose, la::Op::none, x_hat.local_rows(), x_hat.local_cols(), k, 1.0,
-             w.local.data(), k, h.local.data(), k, 0.0, x_hat.local.data(), x_hat.leading_dim());
+    la::gemm(la::Op::transpose, la::Op::none, x_hat.local_rows(), x_hat.local_cols(), k, Scalar(1),
+             w_local.data(), k, h_local.data(), k, Scalar(0), x_hat.local.data(), x_hat.leading_dim());
   io::File out = io::File::create(comm, output.temporary_path());
   run_file::write_header(out, "reconstruction");
-  io::write_matrix(out, "/X_hat", x_hat);
+  io::write_matrix(out, "/X_hat", x_hat, grid, c.precision);
   out.write_attribute("codes", c.codes_path);
   out.write_attribute("run", c.run_path);
   out.close();
@@ -135,7 +151,8 @@ void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
   if (verbose) std::printf("nmfx decode: /X_hat %ld x %ld; wrote %s\n", m, n, c.output_path.c_str());
 }
 
-void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
+template <class Scalar>
+void pca(MPI_Comm comm, const PcaConfig& c, bool verbose, Scalar) {
   io::AtomicOutput output(comm, c.output_path, {c.data_path});
   io::File data = io::File::open_read(comm, c.data_path);
   const io::Dims dims = io::agreed_matrix_shape(data, c.dataset);
@@ -154,8 +171,10 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
   const double triangle = dist::local_shape(grid, p, p, dist::default_block, dist::default_block).entries();
   dist::require_matrix_memory(
       grid, what, m, n, dist::default_block, dist::default_block, 2,
-      (2 * triangle + double(c.rank) * double(mine.rows + mine.cols + p) + double(n)) * sizeof(double));
-  dist::DistMatrix x = io::read_matrix(data, c.dataset, grid, dist::default_block, dist::default_block);
+      (2 * triangle + double(c.rank) * double(mine.rows + mine.cols + p) + double(n)) * sizeof(double) +
+          io::transfer_buffer_bytes,
+      sizeof(Scalar));
+  auto x = io::read_matrix<Scalar>(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_finite(grid.comm(), x, what);
   const double x2 = squared_norm(grid, x);
   agree(comm, x2 > 0 ? "" : what + " is all zeros");
@@ -166,14 +185,14 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
   std::vector<double> mean(std::size_t(n), 0.0);
   for (long j = 0; j < x.local_cols(); ++j) {
     double s = 0;
-    for (long i = 0; i < x.local_rows(); ++i) s += x.at(i, j);
+    for (long i = 0; i < x.local_rows(); ++i) s += double(x.at(i, j));
     mean[std::size_t(x.cols.to_global(j))] = s;
   }
   // Each global column's partial sums live in one grid column: sum over all.
   grid.full_comm().sum(mean);
   for (double& v : mean) v /= double(m);
   for (long j = 0; j < x.local_cols(); ++j)
-    for (long i = 0; i < x.local_rows(); ++i) x.at(i, j) -= mean[std::size_t(x.cols.to_global(j))];
+    for (long i = 0; i < x.local_rows(); ++i) x.at(i, j) -= Scalar(mean[std::size_t(x.cols.to_global(j))]);
 
   la::Svd pca = la::svd(grid, x, c.rank);
   // scores = U S (m x K), components = V^T (K x n)
@@ -211,6 +230,20 @@ void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
                 "rel_error %.6e (rel_residual %.6f); wrote %s\n",
                 c.rank, rel_error, std::sqrt(rel_error), c.rank, svd_rel_error,
                 std::sqrt(svd_rel_error), c.output_path.c_str());
+}
+
+}  // namespace
+
+void run_encode(MPI_Comm comm, const EncodeConfig& c, bool verbose) {
+  in_precision(c.precision, [&](auto zero) { encode(comm, c, verbose, zero); });
+}
+
+void run_decode(MPI_Comm comm, const DecodeConfig& c, bool verbose) {
+  in_precision(c.precision, [&](auto zero) { decode(comm, c, verbose, zero); });
+}
+
+void run_pca(MPI_Comm comm, const PcaConfig& c, bool verbose) {
+  in_precision(c.precision, [&](auto zero) { pca(comm, c, verbose, zero); });
 }
 
 }  // namespace nmfx::runner

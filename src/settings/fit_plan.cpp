@@ -45,6 +45,7 @@ FitPlan make_plan(const FitConfig& c) {
                 : c.deep_loss == "layer-seq" ? DeepLoss::layer_seq
                                              : DeepLoss::global;
   p.algorithm = nmf::parse_algorithm(c.algorithm);
+  p.precision = parse_precision(c.precision, "--precision");
   p.init = parse_init(c.init);
   if (p.init == Init::file) p.init_file = c.init.substr(5);
   p.early_stop = c.early_stop == "plateau" ? EarlyStop::plateau : EarlyStop::none;

@@ -128,6 +128,10 @@ std::vector<Setting> declare() {
   s.back().file = true;
   s.push_back(make("dataset", T::text, E::iterates, "dataset", "matrix inside the data file",
                    field<std::string>(&FitConfig::dataset)));
+  s.push_back(make("precision", T::text, E::iterates, "precision",
+                   "single | double: X held and multiplied in float32 (half the memory, SGEMM) or float64; "
+                   "factors, updates and sums stay double",
+                   field<std::string>(&FitConfig::precision, one_of({"single", "double"}))));
   s.push_back(make("model", T::text, E::iterates, "model", "nmf | deep (X ~ W1 W2 ... WL H)",
                    field<std::string>(&FitConfig::model, one_of({"nmf", "deep"}))));
   // Recorded as the layer ranks of the model ({k} for --model nmf), which

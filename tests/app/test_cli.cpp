@@ -361,3 +361,28 @@ TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts 
            "assert np.array_equal(a['W'][:], b['W'][:]) and np.array_equal(a['H'][:], b['H'][:])\n");
   }
 }
+
+TEST_CASE("synth --spectrum makes exact non-negative data with those singular values", "[cli]") {
+  for (int ranks : {1, 2, 4}) {
+    const std::string data = in_folder("spectrum" + std::to_string(ranks) + ".h5");
+    const Outcome r = nmfx(ranks, "synth --rows 50 --cols 31 --spectrum 1,0.5,0.25,0.125 --seed 4 -o " + data);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    python("f = h5py.File('" + data + "', 'r'); X = f['X'][:]\n"
+           "assert X.min() >= 0\n"
+           "s = np.linalg.svd(X, compute_uv=False)\n"
+           "assert np.allclose(s[:4], [1, 0.5, 0.25, 0.125], rtol=1e-12), s[:5]\n"
+           "assert s[4] < 1e-12\n"
+           "assert np.allclose(f['spectrum'][:], [1, 0.5, 0.25, 0.125])\n"
+           "assert np.array_equal(X, h5py.File('" + in_folder("spectrum1.h5") + "', 'r')['X'][:])\n");
+  }
+  const Outcome clash = nmfx(1, "synth --rows 5 --cols 5 --rank 2 --spectrum 1,0.5,0.2 -o " + in_folder("s.h5"));
+  CHECK(clash.status != 0);
+  CHECK(clash.output.find("disagrees") != std::string::npos);
+  const Outcome none = nmfx(1, "synth --rows 5 --cols 5 -o " + in_folder("s.h5"));
+  CHECK(none.status != 0);
+  CHECK(none.output.find("--spectrum") != std::string::npos);
+  const Outcome bad = nmfx(1, "synth --rows 5 --cols 5 --spectrum 1,-1 -o " + in_folder("s.h5"));
+  CHECK(bad.status != 0);
+  CHECK(bad.output.find("--spectrum") != std::string::npos);
+}

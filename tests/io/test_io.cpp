@@ -20,28 +20,61 @@ TEST_CASE("a matrix written on one grid reads back on every other grid", "[io]")
   const int size = test::world_size();
   const auto shapes = test::all_shapes(size);
   const std::string path = test::temp_path("roundtrip.h5");
-  for (const GridShape write_shape : shapes) {
-    {
-      ProcessGrid grid(MPI_COMM_WORLD, write_shape);
-      dist::DistMatrix x(grid, 41, 17, 5, 3);
-      test::fill(x, 3);
-      io::File f = io::File::create(MPI_COMM_WORLD, path);
-      io::write_matrix(f, "/group/X", x);
-      f.close();
-    }
-    for (const GridShape read_shape : shapes)
-      for (int block : {1, 4, 64}) {
-        ProcessGrid grid(MPI_COMM_WORLD, read_shape);
-        io::File f = io::File::open_read(MPI_COMM_WORLD, path);
-        const dist::DistMatrix x = io::read_matrix(f, "/group/X", grid, block, block + 1);
-        bool ok = x.rows.global_size() == 41 && x.cols.global_size() == 17;
-        for (long j = 0; j < x.local_cols(); ++j)
-          for (long i = 0; i < x.local_rows(); ++i)
-            ok = ok && x.at(i, j) == test::entry(x.rows.to_global(i), x.cols.to_global(j), 3);
-        INFO("written on " << write_shape.str() << ", read on " << read_shape.str() << " block " << block);
-        CHECK(test::all_ranks(ok));
+  // The default buffer moves these small matrices in one batch; 64 bytes
+  // forces one row block per batch, with ranks making unequal numbers.
+  for (const long buffer : {io::transfer_buffer_bytes, 64L})
+    for (const GridShape write_shape : shapes) {
+      {
+        ProcessGrid grid(MPI_COMM_WORLD, write_shape);
+        dist::DistMatrix x(grid, 41, 17, 5, 3);
+        test::fill(x, 3);
+        io::File f = io::File::create(MPI_COMM_WORLD, path);
+        io::write_matrix(f, "/group/X", x, grid, Precision::double_precision, buffer);
+        f.close();
       }
+      for (const GridShape read_shape : shapes)
+        for (int block : {1, 4, 64}) {
+          ProcessGrid grid(MPI_COMM_WORLD, read_shape);
+          io::File f = io::File::open_read(MPI_COMM_WORLD, path);
+          const dist::DistMatrix x = io::read_matrix(f, "/group/X", grid, block, block + 1, buffer);
+          bool ok = x.rows.global_size() == 41 && x.cols.global_size() == 17;
+          for (long j = 0; j < x.local_cols(); ++j)
+            for (long i = 0; i < x.local_rows(); ++i)
+              ok = ok && x.at(i, j) == test::entry(x.rows.to_global(i), x.cols.to_global(j), 3);
+          INFO("written on " << write_shape.str() << ", read on " << read_shape.str() << " block " << block
+                             << " buffer " << buffer);
+          CHECK(test::all_ranks(ok));
+        }
+    }
+}
+
+TEST_CASE("float32 files and single-precision matrices convert both ways", "[io]") {
+  const std::string path = test::temp_path("single.h5");
+  ProcessGrid grid(MPI_COMM_WORLD, choose_grid(test::world_size(), 23, 9));
+  dist::DistMatrix x(grid, 23, 9, 4, 4);
+  test::fill(x, 5);
+  {
+    io::File f = io::File::create(MPI_COMM_WORLD, path);
+    io::write_matrix(f, "/X32", x, grid, Precision::single, 64);
+    io::write_matrix(f, "/X64", x, grid);
+    f.close();
   }
+  io::File f = io::File::open_read(MPI_COMM_WORLD, path);
+  // float32 on disk, read as double and as float; float64 read as float.
+  const dist::DistMatrix from32 = io::read_matrix(f, "/X32", grid, 4, 4);
+  const dist::SingleDistMatrix single32 = io::read_matrix<float>(f, "/X32", grid, 3, 5, 64);
+  const dist::SingleDistMatrix single64 = io::read_matrix<float>(f, "/X64", grid, 4, 4);
+  bool ok = true;
+  for (long j = 0; j < from32.local_cols(); ++j)
+    for (long i = 0; i < from32.local_rows(); ++i) {
+      const float want = float(test::entry(from32.rows.to_global(i), from32.cols.to_global(j), 5));
+      ok = ok && from32.at(i, j) == double(want) && single64.at(i, j) == want;
+    }
+  for (long j = 0; j < single32.local_cols(); ++j)
+    for (long i = 0; i < single32.local_rows(); ++i)
+      ok = ok && single32.at(i, j) == float(test::entry(single32.rows.to_global(i), single32.cols.to_global(j), 5));
+  CHECK(test::all_ranks(ok));
+  CHECK(f.shape("/X32") == io::Dims{23, 9});
 }
 
 TEST_CASE("factors round-trip in both file layouts", "[io]") {

@@ -20,9 +20,10 @@ struct Case {
 }  // namespace
 
 TEST_CASE("distributed products equal serial ones on every grid and odd size", "[la]") {
-  // Odd sizes, blocks that do not divide them, and ranks that own nothing
-  // (3 rows on 4 process rows with block 2).
-  const Case cases[] = {{37, 23, 5, 4}, {3, 11, 2, 2}, {64, 64, 7, 64}, {50, 9, 3, 5}};
+  // Odd sizes, blocks that do not divide them, ranks that own nothing (3
+  // rows on 4 process rows with block 2), and more rows or columns than a
+  // panel of the products (4096).
+  const Case cases[] = {{37, 23, 5, 4}, {3, 11, 2, 2}, {64, 64, 7, 64}, {50, 9, 3, 5}, {9000, 5, 3, 64}, {6, 9000, 2, 64}};
   for (const Case& t : cases)
     for (const GridShape shape : test::all_shapes(test::world_size())) {
       ProcessGrid grid(MPI_COMM_WORLD, shape);
@@ -66,5 +67,35 @@ TEST_CASE("distributed products equal serial ones on every grid and odd size", "
       CHECK(test::relative_difference(gw, ref_gw) < 1e-13);
       CHECK(test::relative_difference(gh, ref_gh) < 1e-13);
       CHECK(std::abs(d - ref_dot) < 1e-12 * std::abs(ref_dot));
+    }
+}
+
+TEST_CASE("single-precision products match double ones to float32's rounding", "[la]") {
+  // 9000 rows: wtx sums them in three float panels of at most 4096, added
+  // in double; xht sums 7000 columns the same way.
+  const Case cases[] = {{9000, 5, 3, 64}, {6, 7000, 4, 64}, {37, 23, 5, 4}};
+  for (const Case& t : cases)
+    for (const GridShape shape : test::all_shapes(test::world_size())) {
+      ProcessGrid grid(MPI_COMM_WORLD, shape);
+      dist::DistMatrix x(grid, t.m, t.n, t.block, t.block);
+      dist::SingleDistMatrix xs(grid, t.m, t.n, t.block, t.block);
+      test::fill(x);
+      test::fill(xs);
+      for (double& v : x.local) v = double(float(v));  // the same data, so only the sums differ
+      dist::Factor w = dist::Factor::rows_of(grid, t.k, x), h = dist::Factor::cols_of(grid, t.k, x);
+      fill_factor(w, 21);
+      fill_factor(h, 22);
+      for (dist::Factor* f : {&w, &h})
+        for (double& v : f->local) v = double(float(v));
+      dist::Factor xht = dist::Factor::like(w, t.k), xht_s = xht, wtx = dist::Factor::like(h, t.k), wtx_s = wtx;
+      la::xht(x, h, xht);
+      la::xht(xs, h, xht_s);
+      la::wtx(x, w, wtx);
+      la::wtx(xs, w, wtx_s);
+      INFO(t.m << " x " << t.n << " on " << shape.str());
+      // Each product sums at most 4096 float terms of size ~0.25: the error
+      // is far below 4096 * 6e-8 relative.
+      CHECK(test::relative_difference(test::gather(xht_s), test::gather(xht)) < 1e-5);
+      CHECK(test::relative_difference(test::gather(wtx_s), test::gather(wtx)) < 1e-5);
     }
 }

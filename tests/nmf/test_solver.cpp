@@ -19,18 +19,21 @@ struct Fit {
   nmf::SolveResult result;
 };
 
-double squared_norm(MPI_Comm comm, const dist::DistMatrix& x) {
+template <class Scalar>
+double squared_norm(MPI_Comm comm, const dist::BasicDistMatrix<Scalar>& x) {
   double s = 0;
   for (double v : x.local) s += v * v;
   MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, comm);
   return s;
 }
 
-/// Fits the test matrix (m x n) on `comm` with the given grid shape.
+/// Fits the test matrix (m x n) on `comm` with the given grid shape, X in
+/// `Scalar` precision.
+template <class Scalar = double>
 Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n, int k,
         long iterations, int block = 4) {
   ProcessGrid grid(comm, shape);
-  dist::DistMatrix x(grid, m, n, block, block);
+  dist::BasicDistMatrix<Scalar> x(grid, m, n, block, block);
   test::fill(x);
   const double norm2 = squared_norm(comm, x);
   double sum = 0;
@@ -150,6 +153,27 @@ TEST_CASE("the same seed gives the same factors on every grid", "[nmf]") {
         CHECK(test::relative_difference(got.w, ref.w) < 1e-10);
         CHECK(test::relative_difference(got.h, ref.h) < 1e-10);
         CHECK(got.result.iterations == 50);
+      }
+  }
+}
+
+TEST_CASE("single precision follows double to float32's rounding, on every grid", "[nmf]") {
+  // X rounded to float32 (relative 6e-8) and products summed in float move
+  // the iterates by ~1e-6 relative; 30 iterations amplify that little.
+  for (const std::string algo : {"mu", "hals", "anls", "pgd", "adam"}) {
+    const Fit ref = fit(MPI_COMM_SELF, {1, 1}, algo, 45, 31, 6, 30);
+    const Fit single_ref = fit<float>(MPI_COMM_SELF, {1, 1}, algo, 45, 31, 6, 30);
+    CHECK(test::relative_difference(single_ref.w, ref.w) < 1e-4);
+    CHECK(test::relative_difference(single_ref.h, ref.h) < 1e-4);
+    for (const GridShape shape : test::all_shapes(test::world_size()))
+      for (int block : {2, 64}) {
+        const Fit got = fit<float>(MPI_COMM_WORLD, shape, algo, 45, 31, 6, 30, block);
+        INFO(algo << " on " << shape.str() << " block " << block);
+        CHECK(test::relative_difference(got.w, single_ref.w) < 1e-5);
+        CHECK(test::relative_difference(got.h, single_ref.h) < 1e-5);
+        const double e = got.result.history.back().rel_error, e_ref = ref.result.history.back().rel_error;
+        CHECK(std::abs(e - e_ref) < 1e-6 * e_ref + 1e-7);
+        CHECK(got.result.iterations == 30);
       }
   }
 }

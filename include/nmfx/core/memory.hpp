@@ -14,6 +14,10 @@ namespace nmfx {
 /// answer on every run whatever else is running at the moment.
 double machine_memory();
 
+/// The largest resident memory of this process so far, in bytes (Linux's
+/// VmHWM; 0 where unknown); local.
+double peak_resident_bytes();
+
 /// A size in bytes for messages: "512 B", "23 GiB", "3.7 TiB" (binary units,
 /// two significant digits below 10).
 std::string format_bytes(double bytes);

@@ -42,20 +42,27 @@ inline BlockCyclic1D replicated(long count) {
 
 /// A global_rows x global_cols matrix in 2D block-cyclic layout on a grid:
 /// the local part is column-major, local_rows x local_cols, leading dimension
-/// max(1, local_rows), as ScaLAPACK expects.
-struct DistMatrix {
+/// max(1, local_rows), as ScaLAPACK expects. `Scalar` is double, or float
+/// for single precision (--precision single: half the memory, SGEMM).
+template <class Scalar>
+struct BasicDistMatrix {
+  using value_type = Scalar;
   /// Collective over `grid` (a memory check, see require_matrix_memory).
-  DistMatrix(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
-             int col_block);
+  BasicDistMatrix(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
+                  int col_block);
   BlockCyclic1D rows, cols;
-  std::vector<double> local;
+  std::vector<Scalar> local;
 
   long local_rows() const { return rows.local_size(); }
   long local_cols() const { return cols.local_size(); }
   int leading_dim() const { return int(local_rows() > 1 ? local_rows() : 1); }
-  double& at(long local_row, long local_col) { return local[local_col * local_rows() + local_row]; }
-  double at(long local_row, long local_col) const { return local[local_col * local_rows() + local_row]; }
+  Scalar& at(long local_row, long local_col) { return local[local_col * local_rows() + local_row]; }
+  Scalar at(long local_row, long local_col) const { return local[local_col * local_rows() + local_row]; }
 };
+using DistMatrix = BasicDistMatrix<double>;
+using SingleDistMatrix = BasicDistMatrix<float>;
+extern template struct BasicDistMatrix<double>;
+extern template struct BasicDistMatrix<float>;
 
 /// The size of this rank's part of a matrix; entries() as a double, so that
 /// no product of sizes overflows on the way to a memory check.
@@ -70,12 +77,13 @@ LocalShape local_shape(const ProcessGrid& grid, long global_rows, long global_co
                        int col_block);
 
 /// Collective over `grid`: Error on every rank, before anything is
-/// allocated, unless `copies` such matrices of doubles and `extra_bytes`
-/// more (on each rank) fit in the memory of each rank's machine (see
-/// require_memory). The message starts "WHAT (ROWS x COLS doubles) needs".
+/// allocated, unless `copies` such matrices of `entry_bytes`-byte entries
+/// and `extra_bytes` more (on each rank) fit in the memory of each rank's
+/// machine (see require_memory). The message starts "WHAT (ROWS x COLS
+/// doubles) needs" ("floats" for 4-byte entries).
 void require_matrix_memory(const ProcessGrid& grid, const std::string& what, long global_rows,
                            long global_cols, int row_block, int col_block, double copies = 1,
-                           double extra_bytes = 0);
+                           double extra_bytes = 0, int entry_bytes = sizeof(double));
 
 /// Which indices of X a factor's k-vectors belong to.
 enum class Along {
@@ -126,9 +134,15 @@ struct Factor {
   /// one `distribution` gives this rank.
   Factor(int rank_k, BlockCyclic1D index_map, FactorDistribution distribution);
   /// k coefficients for each of X's rows (laid out like W), all 0.
-  static Factor rows_of(const ProcessGrid& grid, int k, const DistMatrix& x);
+  template <class Scalar>
+  static Factor rows_of(const ProcessGrid& grid, int k, const BasicDistMatrix<Scalar>& x) {
+    return Factor(k, x.rows, {grid, Along::rows});
+  }
   /// k coefficients for each of X's columns (laid out like H), all 0.
-  static Factor cols_of(const ProcessGrid& grid, int k, const DistMatrix& x);
+  template <class Scalar>
+  static Factor cols_of(const ProcessGrid& grid, int k, const BasicDistMatrix<Scalar>& x) {
+    return Factor(k, x.cols, {grid, Along::cols});
+  }
   /// k coefficients for each of `count` indices, whole on every rank, all 0.
   static Factor replicated(const ProcessGrid& grid, int k, long count);
   /// k coefficients for each index of `other`, distributed alike, all 0.

@@ -11,9 +11,11 @@ namespace nmfx::dist {
 /// Collective over `comm` (the ranks holding `x`): Error on every rank unless
 /// every entry of X is finite and non-negative; the message starts with
 /// `what` and names the first offending entry by global (row, column).
-void require_nonnegative_finite(MPI_Comm comm, const DistMatrix& x, const std::string& what);
+template <class Scalar>
+void require_nonnegative_finite(MPI_Comm comm, const BasicDistMatrix<Scalar>& x, const std::string& what);
 
 /// The same for finiteness alone (PCA accepts negative data).
-void require_finite(MPI_Comm comm, const DistMatrix& x, const std::string& what);
+template <class Scalar>
+void require_finite(MPI_Comm comm, const BasicDistMatrix<Scalar>& x, const std::string& what);
 
 }  // namespace nmfx::dist

@@ -5,6 +5,7 @@
 // rank's selection is at most four hyperslabs whatever the matrix size.
 #include <string>
 
+#include "nmfx/core/precision.hpp"
 #include "nmfx/dist/block_cyclic.hpp"
 #include "nmfx/io/hdf5.hpp"
 
@@ -22,15 +23,27 @@ Dims agreed_matrix_shape(const File& file, const std::string& dataset);
 /// command: "WHAT is empty (0 x 784)".
 std::string empty_message(const std::string& what, long global_rows, long global_cols);
 
-/// Reads the 2-D numeric dataset `dataset` (stored [rows][cols], any numeric
-/// type, converted to double) into a block-cyclic matrix on `grid`. Error on
-/// every rank, before allocating, when this rank's part and the buffer it is
-/// read through do not fit in memory (see dist::require_matrix_memory).
-dist::DistMatrix read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
-                             int row_block, int col_block);
+/// The size of the buffer matrices move through between HDF5's row-major
+/// files and the column-major local parts.
+constexpr long transfer_buffer_bytes = 16L << 20;
 
-/// Writes a block-cyclic matrix as a [rows][cols] float64 dataset.
-void write_matrix(File& file, const std::string& dataset, const dist::DistMatrix& x);
+/// Reads the 2-D numeric dataset `dataset` (stored [rows][cols], any numeric
+/// type, converted to Scalar) into a block-cyclic matrix on `grid`, in
+/// batches of row blocks through a buffer of about `buffer_bytes` (at least
+/// one block of rows). Error on every rank, before allocating, when this
+/// rank's part and that buffer do not fit in memory (see
+/// dist::require_matrix_memory).
+template <class Scalar = double>
+dist::BasicDistMatrix<Scalar> read_matrix(const File& file, const std::string& dataset, const ProcessGrid& grid,
+                                          int row_block, int col_block, long buffer_bytes = transfer_buffer_bytes);
+
+/// Writes a block-cyclic matrix on `grid` as a [rows][cols] dataset of
+/// float64, or float32 for Precision::single (HDF5 converts), in batches as
+/// read_matrix reads.
+template <class Scalar>
+void write_matrix(File& file, const std::string& dataset, const dist::BasicDistMatrix<Scalar>& x,
+                  const ProcessGrid& grid, Precision precision = Precision::double_precision,
+                  long buffer_bytes = transfer_buffer_bytes);
 
 /// How a factor lies in a file: W as [m][k] (one row per sample), H as [k][n]
 /// (one row per atom).

@@ -13,6 +13,9 @@ enum class Op { none, transpose };
 /// C = alpha * op(A) * op(B) + beta * C; C is m x n, op(A) m x k.
 void gemm(Op op_a, Op op_b, long m, long n, long k, double alpha, const double* a, long lda,
           const double* b, long ldb, double beta, double* c, long ldc);
+/// The same in single precision (SGEMM).
+void gemm(Op op_a, Op op_b, long m, long n, long k, float alpha, const float* a, long lda,
+          const float* b, long ldb, float beta, float* c, long ldc);
 
 /// C = A * A^T for A n x k (both triangles of C filled).
 void gram(long n, long k, const double* a, long lda, double* c);
@@ -34,6 +37,7 @@ long numroc(long global_size, int block, int proc, int procs);
 
 /// The ScaLAPACK array descriptor of a distributed matrix, derived from its
 /// layout (never stored, so it cannot drift from the data).
-std::array<int, 9> descriptor(const dist::DistMatrix& matrix, const ProcessGrid& grid);
+template <class Scalar>
+std::array<int, 9> descriptor(const dist::BasicDistMatrix<Scalar>& matrix, const ProcessGrid& grid);
 
 }  // namespace nmfx::la

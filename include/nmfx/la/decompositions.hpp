@@ -29,8 +29,11 @@ struct Svd {
 /// ScaLAPACK QR (LQ when m < n) of a copy of X, then pdgesvd of the p x p
 /// triangular factor (p = min(m, n)), so X is never gathered; the other
 /// side's vectors come from one distributed product with X (U = X V / sigma
-/// or V = X^T U / sigma). `k` = 0: values only. Needs square blocks.
-Svd svd(const ProcessGrid& grid, const dist::DistMatrix& x, int k);
+/// or V = X^T U / sigma). `k` = 0: values only. Needs square blocks. A
+/// single-precision X is factorized in single precision (psgeqrf), the
+/// triangle in double.
+template <class Scalar>
+Svd svd(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, int k);
 
 /// The same for a factor read as the matrix F (k x global indices, e.g. a
 /// Deep NMF code H_i): values from the eigenvalues of the k x k Gram matrix

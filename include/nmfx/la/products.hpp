@@ -9,13 +9,19 @@ namespace nmfx::la {
 
 /// out = (X H^T)^T for this rank's rows of X (`h` over X's columns, `out`
 /// over X's rows, k x local_rows, identical on every copy). Local GEMM, then
-/// a sum over h's reduce_comm() (the grid row).
-void xht(const dist::DistMatrix& x, const dist::Factor& h, dist::Factor& out);
+/// a sum over h's reduce_comm() (the grid row). The GEMM runs in panels of
+/// at most 4096 rows, so its scratch is at most 4096 x k. For a
+/// single-precision X it is SGEMM on a float copy of the factor's panel,
+/// summing at most 4096 terms in float and the rest in double; `out` is
+/// double either way.
+template <class Scalar>
+void xht(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& h, dist::Factor& out);
 
 /// out = W^T X for this rank's columns of X (`w` over X's rows, `out` over
 /// X's columns, k x local_cols, identical on every copy). Local GEMM, then a
-/// sum over w's reduce_comm() (the grid column).
-void wtx(const dist::DistMatrix& x, const dist::Factor& w, dist::Factor& out);
+/// sum over w's reduce_comm() (the grid column). Precision as for xht.
+template <class Scalar>
+void wtx(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& w, dist::Factor& out);
 
 /// The k x k Gram matrix F F^T of a factor (W^T W or H H^T, any
 /// distribution), the same on every rank: local product, then a sum over

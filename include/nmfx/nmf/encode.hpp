@@ -33,13 +33,15 @@ struct EncodeResult {
 constexpr int exact_encode_atoms = 256;
 
 /// Fills `w` (laid out over X's rows, k-vectors) with the codes of `x`
-/// (block-cyclic on `grid`, squared norm `x_norm2`) against `h` (over X's
+/// (double or single precision, block-cyclic on `grid`, squared norm `x_norm2`) against `h` (over X's
 /// columns). anls solves each sample's NNLS exactly (warm-started from w);
 /// the other rules start from w when it is non-zero, else from uniform
 /// random codes (a function of the global index) scaled to X's mean, and
 /// iterate. Collective; every rank stops at the same iteration. Error for
 /// als and for rules that need the two-sided problem.
-EncodeResult encode(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, const dist::Factor& h,
-                    dist::Factor& w, const EncodeOptions& options, const EncodeProgress& progress = {});
+template <class Scalar>
+EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
+                    const dist::Factor& h, dist::Factor& w, const EncodeOptions& options,
+                    const EncodeProgress& progress = {});
 
 }  // namespace nmfx::nmf

@@ -100,17 +100,19 @@ struct IterationView {
 using Observer = std::function<StopReason(const IterationView&)>;
 
 /// Runs `phase` on `x` (block-cyclic on `grid`, squared Frobenius norm
-/// `x_norm2`) from the current `model`. Collective; every rank stops at the
+/// `x_norm2`, double or single precision) from the current `model`. Collective; every rank stops at the
 /// same iteration. `resumed`: the history of an earlier solve that ended at
 /// the current model (a checkpoint, or the previous phase); the solve
 /// continues it, its clock and its iteration count, without a new initial
 /// record.
-SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2, Model& model,
+template <class Scalar>
+SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
                   const Rules& rules, const Phase& phase, const StopCriteria& stop,
                   const Observer& observer = {}, const std::vector<Record>& resumed = {});
 
 /// Ordinary NMF X ~ W H: the depth-1 model, W updated by `rule_w`, H by `rule_h`.
-SolveResult solve(const ProcessGrid& grid, const dist::DistMatrix& x, double x_norm2,
+template <class Scalar>
+SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
                   dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
                   const StopCriteria& stop, const Observer& observer = {},
                   const std::vector<Record>& resumed = {});
@@ -122,7 +124,8 @@ struct BlockProblem {
   dist::Factor cross;
   std::vector<double> gram, right;
 };
-BlockProblem block_problem(const ProcessGrid& grid, const dist::DistMatrix& x, const Model& model,
+template <class Scalar>
+BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const Model& model,
                            const Phase& phase, int block);
 
 }  // namespace nmfx::nmf

@@ -2,6 +2,9 @@
 // Commands that make dataset files: `nmfx synth` and `nmfx import`.
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "nmfx/core/precision.hpp"
 
 #include <mpi.h>
 
@@ -13,6 +16,11 @@ namespace nmfx::runner {
 struct SynthConfig {
   long rows = 0, cols = 0;
   int rank = 0;
+  /// Instead of random factors: X = W diag(spectrum) H with W's columns and
+  /// H's rows non-negative, orthonormal and of disjoint supports (row i
+  /// belongs to component i mod r, column j to j mod r), so X is non-negative
+  /// with exactly these singular values; rank = their count.
+  std::vector<double> spectrum;
   double noise = 0;
   std::uint64_t seed = 0;
   std::string output_path;
@@ -33,6 +41,7 @@ struct ImportConfig {
   std::string resize;          // images: "HxW" (empty: all images must have one size)
   bool grayscale = false;      // images: merge colour channels to one gray channel
   long limit = 0;              // only the first N samples (0: all)
+  Precision dtype = Precision::double_precision;  // of the written /X (float32 or float64)
 };
 void run_import(MPI_Comm comm, const ImportConfig& config, bool verbose);
 

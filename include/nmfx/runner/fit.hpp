@@ -6,6 +6,7 @@
 
 #include <mpi.h>
 
+#include "nmfx/core/timing.hpp"
 #include "nmfx/nmf/solver.hpp"
 #include "nmfx/settings/registry.hpp"
 
@@ -24,6 +25,7 @@ struct FitSummary {
   double svd_rel_error = -1;         // the Eckart-Young bound (-1: not computed)
   double final_effective_rank = -1;  // of W H at the last evaluation (-1: none)
   std::vector<long> plateaus;        // onset iterations
+  TimingReport timing;               // where the time went (run file /timing)
 };
 
 /// Runs a fit on `comm`, printing progress on rank 0 when `verbose`. Errors

@@ -15,6 +15,7 @@
 //   /metrics/...      per evaluation: spectra and their summaries
 //   /reference/...    sigma(X) and the Eckart-Young bound
 //   /state/...        checkpoints only: the rules' optimizer state
+//   /timing           run files only: attributes, seconds per activity
 //
 // This lives with the runner, not in io: the schema is made of the nmf and
 // metrics types (histories, evaluations, rule states) that io sits below.
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "nmfx/core/timing.hpp"
 #include "nmfx/io/hdf5.hpp"
 #include "nmfx/metrics/spectrum.hpp"
 #include "nmfx/nmf/solver.hpp"
@@ -79,8 +81,10 @@ struct Contents {
   const std::string& run_id;
 };
 
-/// Collective: writes a run file (created anew at `path`).
-void write_run(const std::string& path, const Contents& contents);
+/// Collective: writes a run file (created anew at `path`) with the run's
+/// `timing` (attributes of /timing: seconds per activity, mean over ranks;
+/// total, other, peak_resident_bytes).
+void write_run(const std::string& path, const Contents& contents, const TimingReport& timing);
 
 /// Collective: a run file plus what continues it exactly (the rules' state,
 /// the stage).

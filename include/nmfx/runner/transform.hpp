@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "nmfx/core/precision.hpp"
+
 namespace nmfx::runner {
 
 /// Non-negative codes W >= 0 minimizing 1/2 ||X - W H||^2 + l1 ||W||_1 for
@@ -17,6 +19,7 @@ struct EncodeConfig {
   double l1 = 0;
   long max_iterations = 300;
   double tolerance = 1e-4;
+  Precision precision = Precision::double_precision;  // of X and its product with H
 };
 void run_encode(MPI_Comm comm, const EncodeConfig& config, bool verbose);
 
@@ -24,6 +27,7 @@ void run_encode(MPI_Comm comm, const EncodeConfig& config, bool verbose);
 /// and a run's dictionary.
 struct DecodeConfig {
   std::string codes_path, run_path, output_path;
+  Precision precision = Precision::double_precision;  // of the product and /X_hat
 };
 void run_decode(MPI_Comm comm, const DecodeConfig& config, bool verbose);
 
@@ -31,6 +35,7 @@ void run_decode(MPI_Comm comm, const DecodeConfig& config, bool verbose);
 struct PcaConfig {
   std::string data_path, dataset = "/X", output_path;
   int rank = 0;
+  Precision precision = Precision::double_precision;  // of X and its QR
 };
 void run_pca(MPI_Comm comm, const PcaConfig& config, bool verbose);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "nmfx/core/precision.hpp"
 #include "nmfx/nmf/solver.hpp"
 #include "nmfx/settings/registry.hpp"
 
@@ -27,6 +28,7 @@ struct FitPlan {
   DeepLoss deep_loss = DeepLoss::global;
   std::vector<int> ranks;  // the layer ranks r1 > ... > rL ({k} for nmf)
   nmf::Algorithm algorithm = nmf::Algorithm::hals;
+  Precision precision = Precision::double_precision;
   Init init = Init::random;
   std::string init_file;  // Init::file: the run file to start from
   EarlyStop early_stop = EarlyStop::none;

@@ -19,6 +19,7 @@ namespace nmfx::settings {
 struct FitConfig {
   std::string data_path;
   std::string dataset = "/X";
+  std::string precision = "double";  // single | double: X and its products
   std::string output_path;
   int rank = 0;                      // k (model nmf)
   std::string model = "nmf";         // nmf | deep
