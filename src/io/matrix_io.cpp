@@ -39,15 +39,17 @@ std::vector<Piece> whole(long size) {
   return {{0, 1, 1, hsize_t(size)}};
 }
 
-/// Selects rows x cols in a 2-D file space (none when either is empty).
-void select(hid_t space, const std::vector<Piece>& rows, const std::vector<Piece>& cols) {
+/// Selects rows x cols in a 2-D file space, or in slice `slice` of a 3-D
+/// one [slices][rows][cols] when slice >= 0 (none when either is empty).
+void select(hid_t space, const std::vector<Piece>& rows, const std::vector<Piece>& cols, long slice = -1) {
   H5Sselect_none(space);
+  const int d = slice >= 0 ? 1 : 0;
   for (const Piece& r : rows)
     for (const Piece& c : cols) {
-      const std::array<hsize_t, 2> start{r.start, c.start}, stride{r.stride, c.stride},
-          count{r.count, c.count}, block{r.block, c.block};
-      checked(H5Sselect_hyperslab(space, H5S_SELECT_OR, start.data(), stride.data(), count.data(),
-                                  block.data()),
+      std::array<hsize_t, 3> start{hsize_t(slice), r.start, c.start}, stride{1, r.stride, c.stride},
+          count{1, r.count, c.count}, block{1, r.block, c.block};
+      checked(H5Sselect_hyperslab(space, H5S_SELECT_OR, start.data() + 1 - d, stride.data() + 1 - d,
+                                  count.data() + 1 - d, block.data() + 1 - d),
               "cannot select a block-cyclic hyperslab");
     }
 }
@@ -63,9 +65,9 @@ hid_t native_type() {
 template <class Scalar>
 void transfer(hid_t set, bool reading, const std::vector<Piece>& rows,
               const std::vector<Piece>& cols, hsize_t local_rows, hsize_t local_cols,
-              Scalar* buffer, const std::string& what) {
+              Scalar* buffer, const std::string& what, long slice = -1) {
   Handle fspace(H5Dget_space(set), H5Sclose);
-  select(fspace.get(), rows, cols);
+  select(fspace.get(), rows, cols, slice);
   const std::array<hsize_t, 2> mdims{local_rows > 0 ? local_rows : 1,
                                      local_cols > 0 ? local_cols : 1};
   Handle mspace(H5Screate_simple(2, mdims.data(), nullptr), H5Sclose);
@@ -79,11 +81,13 @@ void transfer(hid_t set, bool reading, const std::vector<Piece>& rows,
   checked(status, (reading ? "cannot read " : "cannot write ") + what);
 }
 
+/// A [rows][cols] dataset, or [slices][rows][cols] when slices > 0.
 Handle create_dataset(File& file, const std::string& dataset, hsize_t rows, hsize_t cols,
-                      Precision precision = Precision::double_precision) {
+                      Precision precision = Precision::double_precision, hsize_t slices = 0) {
   file.make_parents(dataset);
-  const std::array<hsize_t, 2> dims{rows, cols};
-  Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
+  const std::array<hsize_t, 3> dims{slices, rows, cols};
+  const int d = slices > 0 ? 1 : 0;
+  Handle space(H5Screate_simple(2 + d, dims.data() + 1 - d, nullptr), H5Sclose);
   const hid_t type = precision == Precision::single ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
   return Handle(checked(H5Dcreate2(file.id(), dataset.c_str(), type, space.get(),
                                    H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -191,53 +195,103 @@ template void write_matrix(File&, const std::string&, const dist::DistMatrix&, c
 template void write_matrix(File&, const std::string&, const dist::SingleDistMatrix&, const ProcessGrid&,
                            Precision, long);
 
-void write_factor(File& file, const std::string& dataset, const dist::Factor& f,
-                  FactorLayout layout) {
+namespace {
+
+/// Writes factor `f` to the 2-D `set`, or to its slice `slice` (3-D).
+void put_factor(hid_t set, const std::string& what, const dist::Factor& f, FactorLayout layout, long slice) {
   const bool is_writer = f.is_writer();
-  const long count = f.local_count(), k = f.k, global = f.map.global_size();
+  const long count = f.local_count(), k = f.k;
   const auto mine = is_writer ? pieces(f.map) : std::vector<Piece>{};
-  const std::string what = dataset + " to '" + file.path() + "'";
   if (layout == FactorLayout::index_major) {
-    Handle set = create_dataset(file, dataset, global, k);
     // Local storage (k x count, column-major) is already count x k row-major.
-    transfer(set.get(), false, mine, whole(k), is_writer ? count : 0, k,
-             const_cast<double*>(f.local.data()), what);
+    transfer(set, false, mine, whole(k), is_writer ? count : 0, k, const_cast<double*>(f.local.data()), what,
+             slice);
   } else {
-    Handle set = create_dataset(file, dataset, k, global);
     std::vector<double> transposed(f.local.size());
     for (long c = 0; c < count; ++c)
       for (long j = 0; j < k; ++j) transposed[std::size_t(j) * count + c] = f.local[std::size_t(c) * k + j];
-    transfer(set.get(), false, whole(k), mine, k, is_writer ? count : 0, transposed.data(), what);
+    transfer(set, false, whole(k), mine, k, is_writer ? count : 0, transposed.data(), what, slice);
   }
+}
+
+/// Reads factor `f` (shaped already) from the 2-D `set`, or its slice.
+void get_factor(hid_t set, const std::string& what, dist::Factor& f, FactorLayout layout, long slice) {
+  const long count = f.local_count(), k = f.k;
+  if (layout == FactorLayout::index_major) {
+    transfer(set, true, pieces(f.map), whole(k), count, k, f.local.data(), what, slice);
+  } else {
+    std::vector<double> transposed(f.local.size());
+    transfer(set, true, whole(k), pieces(f.map), k, count, transposed.data(), what, slice);
+    for (long c = 0; c < count; ++c)
+      for (long j = 0; j < k; ++j) f.local[std::size_t(c) * k + j] = transposed[std::size_t(j) * count + c];
+  }
+}
+
+/// The file shape {rows, cols} of `like` laid out as `layout`.
+std::array<hsize_t, 2> factor_shape(const dist::Factor& like, FactorLayout layout) {
+  const hsize_t global = hsize_t(like.map.global_size()), k = hsize_t(like.k);
+  return layout == FactorLayout::index_major ? std::array<hsize_t, 2>{global, k} : std::array<hsize_t, 2>{k, global};
+}
+
+/// Collective: opens `dataset` and checks its shape is `want`.
+Handle open_shaped(const File& file, const std::string& dataset, const std::vector<hsize_t>& want) {
+  Handle set;
+  collectively(file.comm(), [&] {
+    const Dims dims = file.shape(dataset);
+    if (dims != want) {
+      auto text = [](const std::vector<hsize_t>& d) {
+        std::string t;
+        for (hsize_t v : d) t += (t.empty() ? "" : "x") + std::to_string(v);
+        return t;
+      };
+      throw Error(dataset + " in '" + file.path() + "' is " + text(dims) + ", expected " + text(want));
+    }
+    set = Handle(checked(H5Dopen2(file.id(), dataset.c_str(), H5P_DEFAULT), "cannot open " + dataset), H5Dclose);
+  });
+  return set;
+}
+
+}  // namespace
+
+void write_factor(File& file, const std::string& dataset, const dist::Factor& f, FactorLayout layout) {
+  const auto shape = factor_shape(f, layout);
+  Handle set = create_dataset(file, dataset, shape[0], shape[1]);
+  put_factor(set.get(), dataset + " to '" + file.path() + "'", f, layout, -1);
 }
 
 dist::Factor read_factor(const File& file, const std::string& dataset, const dist::Factor& like,
                          FactorLayout layout) {
-  const int k = like.k;
-  const dist::BlockCyclic1D& map = like.map;
+  const auto shape = factor_shape(like, layout);
   hsize_t rows = 0, cols = 0;
   Handle set;
-  const bool by_index = layout == FactorLayout::index_major;
-  const hsize_t want_rows = by_index ? map.global_size() : k, want_cols = by_index ? k : map.global_size();
   collectively(file.comm(), [&] {
     set = open_2d(file, dataset, rows, cols);
-    if (rows != want_rows || cols != want_cols)
-      throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(rows) + "x" +
-                  std::to_string(cols) + ", expected " + std::to_string(want_rows) + "x" +
-                  std::to_string(want_cols));
+    if (rows != shape[0] || cols != shape[1])
+      throw Error(dataset + " in '" + file.path() + "' is " + std::to_string(rows) + "x" + std::to_string(cols) +
+                  ", expected " + std::to_string(shape[0]) + "x" + std::to_string(shape[1]));
   });
-  dist::Factor f = dist::Factor::like(like, k);
-  const long count = f.local_count();
-  const std::string what = dataset + " from '" + file.path() + "'";
-  if (by_index) {
-    transfer(set.get(), true, pieces(map), whole(k), count, k, f.local.data(), what);
-  } else {
-    std::vector<double> transposed(f.local.size());
-    transfer(set.get(), true, whole(k), pieces(map), k, count, transposed.data(), what);
-    for (long c = 0; c < count; ++c)
-      for (long j = 0; j < k; ++j) f.local[std::size_t(c) * k + j] = transposed[std::size_t(j) * count + c];
-  }
+  dist::Factor f = dist::Factor::like(like, like.k);
+  get_factor(set.get(), dataset + " from '" + file.path() + "'", f, layout, -1);
   return f;
+}
+
+void write_factors(File& file, const std::string& dataset, const std::vector<dist::Factor>& stack,
+                   FactorLayout layout) {
+  if (stack.empty()) return;
+  const auto shape = factor_shape(stack.front(), layout);
+  Handle set = create_dataset(file, dataset, shape[0], shape[1], Precision::double_precision, stack.size());
+  for (std::size_t s = 0; s < stack.size(); ++s)
+    put_factor(set.get(), dataset + " to '" + file.path() + "'", stack[s], layout, long(s));
+}
+
+std::vector<dist::Factor> read_factors(const File& file, const std::string& dataset, const dist::Factor& like,
+                                       long count, FactorLayout layout) {
+  const auto shape = factor_shape(like, layout);
+  Handle set = open_shaped(file, dataset, {hsize_t(count), shape[0], shape[1]});
+  std::vector<dist::Factor> stack(std::size_t(count), dist::Factor::like(like, like.k));
+  for (long s = 0; s < count; ++s)
+    get_factor(set.get(), dataset + " from '" + file.path() + "'", stack[std::size_t(s)], layout, s);
+  return stack;
 }
 
 }  // namespace nmfx::io

@@ -327,6 +327,7 @@ class Training {
     if (plan.deep()) measured_.layers.resize(plan.ranks.size() - 1);
     if (plan.config.reference) measure_reference(problem, plan.ranks.back(), measured_, verbose);
     make_trainee(plan, problem, trainee_);
+    require_snapshot_memory();
     progress_.run_id = run_file::new_run_id(problem.grid.full_comm());  // a resume reads it back
     auto metrics = std::make_unique<MetricsObserver>(state_);
     metrics_ = metrics.get();
@@ -334,6 +335,7 @@ class Training {
     auto progress = std::make_unique<ProgressPrinter>(state_, *metrics_, verbose);
     progress_printer_ = progress.get();
     observers_.push_back(std::move(progress));
+    observers_.push_back(std::make_unique<SnapshotTaker>(state_, trainee_.blocks));  // before checkpoints
     observers_.push_back(std::make_unique<Checkpointer>(
         state_, signals_, [this](const nmf::IterationView& v) { write_checkpoint(v); }));
   }
@@ -382,6 +384,19 @@ class Training {
   const std::string& checkpoint() const { return checkpoint_; }
 
  private:
+  /// Collective: Error unless every snapshot the plan may take fits in
+  /// memory beside the fit.
+  void require_snapshot_memory() const {
+    double values = 0;
+    for (const run_file::Block& b : trainee_.blocks)
+      if (run_file::is_snapshot_block(plan_, b)) values += double(b.factor.local.size());
+    const long count = plan_.snapshot_count();
+    if (count > 0)
+      require_memory(problem_.grid.comm(),
+                     "the " + std::to_string(count) + " snapshots of --snapshots " + plan_.config.snapshots,
+                     double(count) * values * sizeof(double));
+  }
+
   /// A layer starts with the first stage that trains it.
   void enter_stage() {
     progress_.stage_start = history_.empty() ? 0 : history_.back().iteration;

@@ -37,13 +37,12 @@ void MetricsObserver::evaluate(const nmf::Model& model, long iteration) {
 }
 
 nmf::StopReason MetricsObserver::observe(const nmf::IterationView& view) {
-  const long every = state_.plan.config.metrics_every;
   const long iteration = view.record.iteration;
-  evaluated_ = every > 0 && iteration % every == 0;
+  evaluated_ = regular(iteration) || state_.plan.snapshot_at(iteration);
   flat_ = false;
   if (!evaluated_) return nmf::StopReason::none;
   evaluate(view.model, iteration);
-  if (state_.last_stage())
+  if (regular(iteration) && state_.last_stage())
     flat_ = detector_.add(iteration, state_.measured.evaluations.back().model.effective_rank);
   return flat_ && state_.plan.early_stop == settings::EarlyStop::plateau ? nmf::StopReason::plateau
                                                                          : nmf::StopReason::none;
@@ -54,7 +53,7 @@ bool MetricsObserver::replay(long last) {
   const run_file::Progress& p = state_.progress;
   bool stop = false;
   for (const auto& e : state_.measured.evaluations)
-    if (p.stage == 0 || e.iteration > p.stage_start)
+    if ((p.stage == 0 || e.iteration > p.stage_start) && regular(e.iteration))
       stop = detector_.add(e.iteration, e.model.effective_rank) &&
              state_.plan.early_stop == settings::EarlyStop::plateau && e.iteration == last;
   return stop;
@@ -65,6 +64,26 @@ void MetricsObserver::finish(const nmf::Model& model, long iteration) {
   if (state_.plan.config.metrics_every > 0 && (e.empty() || e.back().iteration != iteration))
     evaluate(model, iteration);
   state_.measured.plateaus = detector_.onsets();
+}
+
+bool MetricsObserver::regular(long iteration) const {
+  const long every = state_.plan.config.metrics_every;
+  return every > 0 && iteration % every == 0;
+}
+
+SnapshotTaker::SnapshotTaker(FitState& state, const std::vector<run_file::Block>& blocks) : state_(state) {
+  for (const run_file::Block& b : blocks)
+    if (run_file::is_snapshot_block(state.plan, b)) kept_.push_back(&b.factor);
+  state_.measured.snapshots.blocks.resize(kept_.size());
+}
+
+nmf::StopReason SnapshotTaker::observe(const nmf::IterationView& view) {
+  const long iteration = view.record.iteration;
+  if (!state_.plan.snapshot_at(iteration)) return nmf::StopReason::none;
+  run_file::Snapshots& s = state_.measured.snapshots;
+  s.iterations.push_back(iteration);
+  for (std::size_t b = 0; b < kept_.size(); ++b) s.blocks[b].push_back(*kept_[b]);
+  return nmf::StopReason::none;
 }
 
 namespace {

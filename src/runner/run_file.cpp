@@ -113,7 +113,7 @@ void write_measurements(io::File& out, const settings::FitPlan& plan, const Meas
     out.write_replicated("/reference/sigma_X", {m.sigma_x.size()}, m.sigma_x.data());
     out.write_replicated("/reference/svd_rel_error", {}, &m.svd_rel_error);
   }
-  if (plan.config.metrics_every == 0) return;
+  if (m.evaluations.empty()) return;  // no metrics and no snapshots
   write_evaluations(out, "/metrics/", m.evaluations, plan.ranks.back());
   for (std::size_t i = 0; i < m.layers.size(); ++i)
     write_evaluations(out, "/metrics/layer" + std::to_string(i + 1) + "/", m.layers[i], plan.ranks[i]);
@@ -211,6 +211,35 @@ bool same_file(const std::string& a, const std::string& b) {
   return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
 }
 
+/// The blocks --snapshots keeps, in the order of `blocks`.
+std::vector<const Block*> snapshot_blocks(const settings::FitPlan& plan, const std::vector<Block>& blocks) {
+  std::vector<const Block*> out;
+  for (const Block& b : blocks)
+    if (is_snapshot_block(plan, b)) out.push_back(&b);
+  return out;
+}
+
+void write_snapshots(io::File& out, const settings::FitPlan& plan, const std::vector<Block>& blocks,
+                     const Snapshots& snapshots) {
+  if (snapshots.iterations.empty()) return;
+  out.write_replicated("/snapshots/iteration", {snapshots.iterations.size()}, snapshots.iterations.data());
+  const std::vector<const Block*> kept = snapshot_blocks(plan, blocks);
+  for (std::size_t b = 0; b < kept.size(); ++b)
+    io::write_factors(out, "/snapshots/" + kept[b]->name, snapshots.blocks[b], layout_of(*kept[b]));
+}
+
+Snapshots read_snapshots(const io::File& in, const settings::FitPlan& plan, const std::vector<Block>& blocks) {
+  Snapshots s;
+  const bool taken = in.exists("/snapshots/iteration");  // none yet: the checkpoint precedes the first
+  if (taken)
+    for (double it : in.read_replicated("/snapshots/iteration")) s.iterations.push_back(long(it));
+  for (const Block* b : snapshot_blocks(plan, blocks))
+    s.blocks.push_back(taken ? io::read_factors(in, "/snapshots/" + b->name, b->factor, long(s.iterations.size()),
+                                                layout_of(*b))
+                             : std::vector<dist::Factor>{});
+  return s;
+}
+
 void write_contents(io::File& out, const Contents& c, const std::string& kind) {
   const settings::FitPlan& plan = c.plan;
   write_header(out, kind);
@@ -222,6 +251,7 @@ void write_contents(io::File& out, const Contents& c, const std::string& kind) {
   }
   write_history(out, c.history, c.model.depth(), c.measured.svd_rel_error);
   write_measurements(out, plan, c.measured);
+  write_snapshots(out, plan, c.blocks, c.measured.snapshots);
   write_settings(out, plan.config);
   out.write_attribute("rank", long(plan.ranks[std::size_t(c.trained_depth - 1)]));
   out.write_attribute("grid", c.grid.shape().str());
@@ -232,6 +262,10 @@ void write_contents(io::File& out, const Contents& c, const std::string& kind) {
 }
 
 }  // namespace
+
+bool is_snapshot_block(const settings::FitPlan& plan, const Block& block) {
+  return block.name[0] == 'H' || plan.config.snapshot_w;
+}
 
 std::string new_run_id(const Communicator& comm) {
   std::string id;
@@ -317,6 +351,7 @@ std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings
   for (const Block& b : blocks)
     b.factor = io::read_factor(in, block_dataset(plan, b), b.factor, layout_of(b));
   read_rule_states(in, blocks);
+  measured.snapshots = read_snapshots(in, plan, blocks);
   measured.evaluations = read_evaluations(in, "/metrics/");
   for (std::size_t i = 0; i < measured.layers.size(); ++i)
     measured.layers[i] = read_evaluations(in, "/metrics/layer" + std::to_string(i + 1) + "/");

@@ -1,5 +1,8 @@
 #include "nmfx/settings/fit_plan.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "nmfx/core/error.hpp"
 
 namespace nmfx::settings {
@@ -35,7 +38,72 @@ std::vector<Stage> make_stages(const FitPlan& p) {
   return out;
 }
 
+/// The iterations of --snapshots `text` for a fit ending at `last`: a
+/// comma list, log:N (0, then N - 1 distinct iterations spaced
+/// logarithmically up to `last`), or every:N (left to `every`). Error on a
+/// bad list.
+std::vector<long> parse_snapshots(const std::string& text, long last, long& every) {
+  const std::string flag = "--snapshots " + text + ": ";
+  auto count_after = [&](std::size_t prefix) {
+    const std::string digits = text.substr(prefix);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 12)
+      throw Error(flag + "expected a positive integer after '" + text.substr(0, prefix) + "'");
+    const long n = std::stol(digits);
+    if (n < 1) throw Error(flag + "the count must be at least 1");
+    return n;
+  };
+  std::vector<long> out;
+  if (text.rfind("every:", 0) == 0) {
+    every = count_after(6);
+    return out;
+  }
+  if (text.rfind("log:", 0) == 0) {
+    const long n = count_after(4);
+    if (n > last + 1)
+      throw Error(flag + "asks for " + std::to_string(n) + " distinct iterations but the fit has only " +
+                  std::to_string(last + 1) + " (0.." + std::to_string(last) + ")");
+    out.push_back(0);
+    // n - 1 points on a log scale in [1, last], rounded, then pushed apart
+    // so that all are distinct (from the end down, so `last` stays last).
+    for (long i = 1; i < n; ++i)
+      out.push_back(n == 2 ? last : std::lround(std::pow(double(last), double(i - 1) / double(n - 2))));
+    for (long i = n - 2; i >= 1; --i) out[std::size_t(i)] = std::min(out[std::size_t(i)], out[std::size_t(i + 1)] - 1);
+    for (long i = 1; i < n; ++i) out[std::size_t(i)] = std::max(out[std::size_t(i)], out[std::size_t(i - 1)] + 1);
+    return out;
+  }
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 12)
+      throw Error(flag + "expected iterations like 0,10,50, log:N or every:N (got '" + item + "')");
+    const long it = std::stol(item);
+    if (it > last)
+      throw Error(flag + "iteration " + item + " is beyond the fit's last (" + std::to_string(last) + ")");
+    out.push_back(it);
+    start = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace
+
+long FitPlan::last_iteration() const {
+  long last = 0;
+  for (const Stage& s : stages) last += s.iterations;
+  return last;
+}
+
+bool FitPlan::snapshot_at(long iteration) const {
+  if (snapshot_every > 0) return iteration % snapshot_every == 0;
+  return std::binary_search(snapshots.begin(), snapshots.end(), iteration);
+}
+
+long FitPlan::snapshot_count() const {
+  return snapshot_every > 0 ? last_iteration() / snapshot_every + 1 : long(snapshots.size());
+}
 
 FitPlan make_plan(const FitConfig& c) {
   FitPlan p;
@@ -57,10 +125,10 @@ FitPlan make_plan(const FitConfig& c) {
     p.ranks = {c.rank};
   } else {
     if (c.rank != 0) throw Error("--model deep takes its ranks from --ranks r1,r2,... (not --rank)");
-    if (c.ranks.empty()) throw Error("--model deep needs --ranks r1,r2,... (strictly decreasing)");
+    if (c.ranks.empty()) throw Error("--model deep needs --ranks r1,r2,... (non-increasing)");
     for (std::size_t i = 0; i < c.ranks.size(); ++i)
-      if (c.ranks[i] < 1 || (i > 0 && c.ranks[i] >= c.ranks[i - 1]))
-        throw Error("--ranks " + join(c.ranks) + ": ranks must be >= 1 and strictly decreasing");
+      if (c.ranks[i] < 1 || (i > 0 && c.ranks[i] > c.ranks[i - 1]))
+        throw Error("--ranks " + join(c.ranks) + ": ranks must be >= 1 and non-increasing");
     p.ranks = c.ranks;
     if (c.pretrain_iterations > 0 && p.deep_loss == DeepLoss::layer_seq)
       throw Error("--pretrain trains layer by layer before a global or layer-sum loss; "
@@ -81,6 +149,8 @@ FitPlan make_plan(const FitConfig& c) {
   nmf::check_rule(p.algorithm, c.rule_w);
   nmf::check_rule(p.algorithm, c.rule_h);
   p.stages = make_stages(p);
+  if (!c.snapshots.empty()) p.snapshots = parse_snapshots(c.snapshots, p.last_iteration(), p.snapshot_every);
+  if (c.snapshot_w && c.snapshots.empty()) throw Error("--snapshot-w needs --snapshots");
   return p;
 }
 

@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 
 // Values of the FitConfig field types, both ways. Reading checks the range
 // of the field's type; numbers must be finite.
+Value to_value(bool v) { return v; }
 Value to_value(long v) { return v; }
 Value to_value(int v) { return long(v); }
 Value to_value(std::uint64_t v) { return long(v); }
@@ -48,6 +49,8 @@ double from_value<double>(const Value& v) {
 }
 template <>
 std::string from_value<std::string>(const Value& v) { return std::get<std::string>(v); }
+template <>
+bool from_value<bool>(const Value& v) { return std::get<bool>(v); }
 template <>
 std::vector<int> from_value<std::vector<int>>(const Value& v) {
   std::vector<int> out;
@@ -138,7 +141,7 @@ std::vector<Setting> declare() {
   // is how the run file names both; the attribute "rank" is the rank of the
   // trained model.
   s.push_back(make("ranks", T::integers, E::iterates, "ranks",
-                   "deep: layer ranks r1,r2,...,rL, strictly decreasing",
+                   "deep: layer ranks r1,r2,...,rL, non-increasing (e.g. 50,20,10 or 100,100,100)",
                    {[](const FitConfig& c) {
                       return to_value(c.model == "deep" ? c.ranks : std::vector<int>{c.rank});
                     },
@@ -202,6 +205,12 @@ std::vector<Setting> declare() {
   s.push_back(make("metrics-every", T::integer, E::iterates, "metrics_every",
                    "effective rank, spectra, sparsity every N iterations (0: off)",
                    field<long>(&FitConfig::metrics_every, at_least(0L))));
+  s.push_back(make("snapshots", T::text, E::iterates, "snapshots",
+                   "keep H (every layer's code) at these iterations, with their spectra: 0,10,50 | log:N "
+                   "(N spaced logarithmically up to the last) | every:N",
+                   field<std::string>(&FitConfig::snapshots)));
+  s.push_back(make("snapshot-w", T::flag, E::iterates, "snapshot_w", "snapshots keep W (every layer's) too",
+                   field<bool>(&FitConfig::snapshot_w)));
   s.push_back(make("early-stop", T::text, E::outcome, "early_stop",
                    "none | plateau (stop at the first effective-rank plateau)",
                    field<std::string>(&FitConfig::early_stop, one_of({"none", "plateau"}))));

@@ -145,7 +145,7 @@ const Case cases[] = {
     {"fit {d}/good.h5 -o {out} -k 2 --algo pgd --sparsity-w 1.5", 1, "--sparsity-w: must lie in [0, 1] (got 1.5)"},
     {"fit {d}/good.h5 -o {out} -k 2 --algo hals --sparsity-h 0.5", 1, "work with --algo pgd"},
     {"fit {d}/good.h5 -o {out} -k 2 --model wide", 1, "--model: unknown value 'wide'"},
-    {"fit {d}/good.h5 -o {out} --model deep --ranks 3,3", 1, "--ranks 3,3: ranks must be >= 1 and strictly decreasing"},
+    {"fit {d}/good.h5 -o {out} --model deep --ranks 3,4", 1, "--ranks 3,4: ranks must be >= 1 and non-increasing"},
     {"fit {d}/good.h5 -o {out} -k 2 --resume", 1, "'{out}.checkpoint' does not exist"},
     // fit: the output
     {"fit {d}/good.h5 -o {d}/good.h5 -k 2", 1, "is the input file"},

@@ -115,8 +115,8 @@ TEST_CASE("bad deep settings: one clear line, non-zero exit, outputs untouched",
   REQUIRE(nmfx(1, "synth --rows 20 --cols 15 --rank 3 --seed 1 -o " + data).status == 0);
   const std::string fit = "fit " + data + " -o " + out + " ";
   for (int ranks : {1, 2}) {
-    check_failure(ranks, fit + "--model deep --ranks 5,5", "strictly decreasing", out);
-    check_failure(ranks, fit + "--model deep --ranks 5,0", "strictly decreasing", out);
+    check_failure(ranks, fit + "--model deep --ranks 4,5", "non-increasing", out);
+    check_failure(ranks, fit + "--model deep --ranks 5,0", "non-increasing", out);
     check_failure(ranks, fit + "--model deep", "needs --ranks", out);
     check_failure(ranks, fit + "--model deep -k 4 --ranks 4,2", "not --rank", out);
     check_failure(ranks, fit + "-k 4 --ranks 4,2", "--ranks needs --model deep", out);
@@ -125,5 +125,23 @@ TEST_CASE("bad deep settings: one clear line, non-zero exit, outputs untouched",
     check_failure(ranks, fit + "--model deep --ranks 4,2 --deep-loss depth", "--deep-loss: unknown value 'depth'", out);
     check_failure(ranks, fit + "--model deep --ranks 4,2 --deep-loss layer-seq --pretrain 5", "--pretrain", out);
     check_failure(ranks, fit + "--model wide -k 3", "--model: unknown value 'wide'", out);
+  }
+}
+
+TEST_CASE("deep matrix factorization with equal inner ranks, the same on every grid", "[deep]") {
+  const std::string data = in_folder("equal.h5");
+  REQUIRE(nmfx(1, "synth --rows 30 --cols 20 --spectrum 1,0.5,0.25 --seed 2 -o " + data).status == 0);
+  for (int ranks : {1, 2, 4}) {
+    const std::string out = in_folder("equal" + std::to_string(ranks) + ".h5");
+    const Outcome r = nmfx(ranks, "fit " + data + " -o " + out +
+                                      " --model deep --ranks 4,4,4 --algo pgd --max-iter 40 --progress 0");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    python("a = h5py.File('" + out + "', 'r'); b = h5py.File('" + in_folder("equal1.h5") + "', 'r')\n"
+           "assert a.attrs['ranks'] == '4,4,4'\n"
+           "e = a['history/rel_error'][:]; assert e[-1] < e[0], e\n"
+           "for name in ('W1', 'W2', 'W3', 'H3'):\n"
+           "    x, y = a['layers/' + name][:], b['layers/' + name][:]\n"
+           "    assert np.abs(x - y).max() <= 1e-10 * np.abs(y).max(), name\n");
   }
 }

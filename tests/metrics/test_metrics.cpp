@@ -147,7 +147,7 @@ TEST_CASE("cosine separation, Hoyer sparsity and dead components", "[metrics]") 
 
 TEST_CASE("fit records metrics and stops at an effective-rank plateau", "[metrics]") {
   const std::string data = test::temp_path("plateau.h5"), run = test::temp_path("plateau_run.h5");
-  runner::run_synth(MPI_COMM_WORLD, {80, 60, 6, 0.05, 11, data}, false);
+  runner::run_synth(MPI_COMM_WORLD, {80, 60, 6, 0.05, 11, data, {}}, false);
   runner::FitConfig config;
   config.data_path = data;
   config.output_path = run;

@@ -223,7 +223,7 @@ TEST_CASE("HALS recovers the seeds' exact rank-25 synthetic matrix", "[nmf]") {
   // nmfx synth --rows 200 --cols 100 --rank 25 --noise 0 --seed 2026, then
   // nmfx fit --rank 25 --algo hals --max-iter 2000.
   const std::string data = test::temp_path("synth.h5"), run = test::temp_path("synth_run.h5");
-  runner::run_synth(MPI_COMM_WORLD, {200, 100, 25, 0.0, 2026, data}, false);
+  runner::run_synth(MPI_COMM_WORLD, {200, 100, 25, 0.0, 2026, data, {}}, false);
   runner::FitConfig config;
   config.data_path = data;
   config.output_path = run;

@@ -98,8 +98,8 @@ TEST_CASE("the plan is typed and checks the settings together", "[settings]") {
   bad.metrics_every = 0;
   CHECK(refused(bad).find("--early-stop plateau needs metrics") == 0);
   bad = deep;
-  bad.ranks = {4, 4};
-  CHECK(refused(bad).find("strictly decreasing") != std::string::npos);
+  bad.ranks = {4, 5};
+  CHECK(refused(bad).find("non-increasing") != std::string::npos);
   bad = deep;
   bad.algorithm = "anls";
   CHECK(refused(bad).find("two-sided problem") != std::string::npos);
@@ -111,7 +111,7 @@ TEST_CASE("the plan is typed and checks the settings together", "[settings]") {
 TEST_CASE("a run file records every recorded setting; the comparisons see each one", "[settings]") {
   namespace fs = std::filesystem;
   const std::string data = test::temp_path("settings.h5"), run = test::temp_path("settings_run.h5");
-  runner::run_synth(MPI_COMM_WORLD, {40, 30, 4, 0.05, 3, data}, false);
+  runner::run_synth(MPI_COMM_WORLD, {40, 30, 4, 0.05, 3, data, {}}, false);
   FitConfig c;
   c.data_path = data;
   c.output_path = run;

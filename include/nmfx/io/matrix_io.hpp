@@ -4,6 +4,7 @@
 // dimension are one regular hyperslab plus the trailing partial block, so a
 // rank's selection is at most four hyperslabs whatever the matrix size.
 #include <string>
+#include <vector>
 
 #include "nmfx/core/precision.hpp"
 #include "nmfx/dist/block_cyclic.hpp"
@@ -58,5 +59,15 @@ void write_factor(File& file, const std::string& dataset, const dist::Factor& f,
 /// entries are ignored). Every copy reads its own indices.
 dist::Factor read_factor(const File& file, const std::string& dataset, const dist::Factor& like,
                          FactorLayout layout);
+
+/// Writes factors distributed alike (e.g. one factor at several iterations)
+/// as one 3-D dataset, [count][m][k] or [count][k][n]; nothing when empty.
+void write_factors(File& file, const std::string& dataset, const std::vector<dist::Factor>& stack,
+                   FactorLayout layout);
+
+/// Reads `count` factors shaped like `like` from a dataset write_factors
+/// wrote; Error naming it when its shape differs.
+std::vector<dist::Factor> read_factors(const File& file, const std::string& dataset, const dist::Factor& like,
+                                       long count, FactorLayout layout);
 
 }  // namespace nmfx::io

@@ -16,14 +16,14 @@ namespace nmfx::runner {
 struct SynthConfig {
   long rows = 0, cols = 0;
   int rank = 0;
+  double noise = 0;
+  std::uint64_t seed = 0;
+  std::string output_path;
   /// Instead of random factors: X = W diag(spectrum) H with W's columns and
   /// H's rows non-negative, orthonormal and of disjoint supports (row i
   /// belongs to component i mod r, column j to j mod r), so X is non-negative
   /// with exactly these singular values; rank = their count.
   std::vector<double> spectrum;
-  double noise = 0;
-  std::uint64_t seed = 0;
-  std::string output_path;
 };
 void run_synth(MPI_Comm comm, const SynthConfig& config, bool verbose);
 

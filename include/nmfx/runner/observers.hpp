@@ -36,9 +36,10 @@ class FitObserver {
 /// a plateau).
 nmf::Observer compose(const std::vector<std::unique_ptr<FitObserver>>& list);
 
-/// Evaluates the model every --metrics-every iterations into
-/// `state.measured`, and watches the effective rank for plateaus in the last
-/// stage (stopping there with --early-stop plateau).
+/// Evaluates the model every --metrics-every iterations and at every
+/// --snapshots iteration into `state.measured`, and watches the effective
+/// rank of the regular evaluations for plateaus in the last stage (stopping
+/// there with --early-stop plateau).
 class MetricsObserver : public FitObserver {
  public:
   explicit MetricsObserver(FitState& state);
@@ -56,9 +57,24 @@ class MetricsObserver : public FitObserver {
 
  private:
   void evaluate(const nmf::Model& model, long iteration);
+  /// Whether `iteration` is on the --metrics-every grid.
+  bool regular(long iteration) const;
   FitState& state_;
   metrics::PlateauDetector detector_;
   bool evaluated_ = false, flat_ = false;
+};
+
+/// Keeps a copy of the snapshot blocks (every code; every W with
+/// --snapshot-w) at each --snapshots iteration in `state.measured`; the
+/// run file and checkpoints write them (/snapshots).
+class SnapshotTaker : public FitObserver {
+ public:
+  SnapshotTaker(FitState& state, const std::vector<run_file::Block>& blocks);
+  nmf::StopReason observe(const nmf::IterationView& view) override;
+
+ private:
+  FitState& state_;
+  std::vector<const dist::Factor*> kept_;
 };
 
 /// One progress line every --progress iterations (rank 0 prints); on a

@@ -14,6 +14,7 @@
 //                     rel_residual, rel_error_over_bound, layer_rel_error
 //   /metrics/...      per evaluation: spectra and their summaries
 //   /reference/...    sigma(X) and the Eckart-Young bound
+//   /snapshots/...    --snapshots: iteration, and per kept block a 3-D stack
 //   /state/...        checkpoints only: the rules' optimizer state
 //   /timing           run files only: attributes, seconds per activity
 //
@@ -35,8 +36,16 @@ namespace nmfx::runner::run_file {
 /// always), the layer ranks as "ranks" for every model, "kind".
 constexpr long schema_version = 2;
 
+/// The factors kept at the --snapshots iterations: for each snapshot block
+/// (see is_snapshot_block), a copy per iteration.
+struct Snapshots {
+  std::vector<long> iterations;
+  std::vector<std::vector<dist::Factor>> blocks;  // blocks[b][s]: snapshot block b at iterations[s]
+};
+
 /// Everything measured beside the factors.
 struct Measurements {
+  Snapshots snapshots;
   std::vector<double> sigma_x;  // empty when the reference was skipped
   double svd_rel_error = -1;
   std::vector<metrics::Evaluation> evaluations;  // the model (W1 ... Wd H_d)
@@ -62,6 +71,10 @@ struct Progress {
   long stage_start = 0;
   std::string run_id;
 };
+
+/// Whether --snapshots keeps this block: every code (H, H1..HL), and with
+/// --snapshot-w every W.
+bool is_snapshot_block(const settings::FitPlan& plan, const Block& block);
 
 /// Collective: a new run identity (host, process and start time of rank 0).
 std::string new_run_id(const Communicator& comm);

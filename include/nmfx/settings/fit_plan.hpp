@@ -35,8 +35,18 @@ struct FitPlan {
   /// The phases in order: ordinary NMF and the global or layer-sum loss have
   /// one; layer-seq one per layer; --pretrain adds one per layer in front.
   std::vector<Stage> stages;
+  /// --snapshots: the iterations whose factors are kept, ascending (a list
+  /// or log:N), or every `snapshot_every` iterations.
+  std::vector<long> snapshots;
+  long snapshot_every = 0;
 
   bool deep() const { return model == Model::deep; }
+  /// The fit's last iteration (the stages' iterations added up).
+  long last_iteration() const;
+  /// Whether iteration `iteration` is a snapshot.
+  bool snapshot_at(long iteration) const;
+  /// How many snapshots the fit takes at most.
+  long snapshot_count() const;
   int depth() const { return int(ranks.size()); }
 };
 

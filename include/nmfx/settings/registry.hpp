@@ -23,7 +23,7 @@ struct FitConfig {
   std::string output_path;
   int rank = 0;                      // k (model nmf)
   std::string model = "nmf";         // nmf | deep
-  std::vector<int> ranks;            // deep: r1 > r2 > ... > rL
+  std::vector<int> ranks;            // deep: r1 >= r2 >= ... >= rL
   std::string deep_loss = "global";  // deep: global | layer-sum | layer-seq
   long pretrain_iterations = 0;      // deep: layer-by-layer iterations per layer first
   std::string algorithm = "hals";
@@ -38,6 +38,8 @@ struct FitConfig {
   int block = 0;              // 0: the default block size
   long progress_every = 10;   // a progress line every N iterations (0: never)
   long metrics_every = 10;    // low-rank-bias metrics every N iterations (0: never)
+  std::string snapshots;      // "" (none) | "0,10,50" | "log:N" | "every:N": iterations whose factors are kept
+  bool snapshot_w = false;    // snapshots keep W (every layer's) too, not only the codes
   std::string early_stop = "none";  // none | plateau
   int plateau_window = 5;     // evaluations
   double plateau_tolerance = 0.01;
