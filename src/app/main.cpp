@@ -205,6 +205,17 @@ int main(int argc, char** argv) {
   encode_cmd->add_option("data", encode.data_path, "dataset file")->required();
   encode_cmd->add_option("--dataset", encode.dataset, "matrix inside the data file")->capture_default_str();
   encode_cmd->add_option("-o,--output", encode.output_path, "codes file to write (/W)")->required();
+  encode_cmd->add_option("--algo", encode.algorithm,
+                         "anls (exact NNLS) | hals | mu | pgd (iterative); default anls up to 256 atoms, hals beyond")
+      ->check(CLI::IsMember({"anls", "hals", "mu", "pgd"}));
+  encode_cmd->add_option("--l1", encode.l1, "L1 penalty on the codes")->capture_default_str()->check(finite_nonnegative());
+  encode_cmd->add_option("--max-iter", encode.max_iterations, "iterations at most (hals, mu, pgd)")
+      ->capture_default_str()
+      ->transform(integer_in(1, LONG_MAX));
+  encode_cmd->add_option("--tol", encode.tolerance,
+                         "stop when rel_error decreases by less than this fraction (0: off; hals, mu, pgd)")
+      ->capture_default_str()
+      ->check(finite_nonnegative());
   add_precision(encode_cmd, encode.precision, "X and its product with H");
 
   nmfx::runner::DecodeConfig decode;

@@ -129,4 +129,21 @@ Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::
   return e;
 }
 
+CodeSparsity code_sparsity(const dist::Factor& w) {
+  double sums[2] = {0, 0};  // active atoms, Hoyer sparseness
+  for (long c = 0; c < w.local_count(); ++c) {
+    double l1 = 0, l2 = 0;
+    for (int j = 0; j < w.k; ++j) {
+      const double v = w.vector(c)[j];
+      sums[0] += v > 0 ? 1 : 0;
+      l1 += std::abs(v);
+      l2 += v * v;
+    }
+    sums[1] += hoyer_sparseness(l1, std::sqrt(l2), w.k);
+  }
+  w.reduce_comm().sum(sums, 2);
+  const double count = double(w.map.global_size());
+  return {sums[0] / count, sums[1] / count};
+}
+
 }  // namespace nmfx::metrics

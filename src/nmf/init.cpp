@@ -47,17 +47,21 @@ void eye_init(dist::Factor& w, dist::Factor& h) {
 
 void nndsvd_init(const la::Svd& svd, NndsvdFill fill, double x_mean, std::uint64_t seed,
                  dist::Factor& w, dist::Factor& h) {
-  const int k = w.k;
+  const int k = w.k, triplets = svd.u.k;
   const auto nu = signed_norms(svd.u);
   const auto nv = signed_norms(svd.v);
   // For each component: which sign part wins and the scale sqrt(s * mp)
   // applied to the unit-normalized parts. A sign flip of (u_j, v_j) swaps
   // the parts and gives the same result, so any SVD solver agrees.
+  // Components beyond X's rank (no triplet, or vectors the SVD left zero)
+  // start at small random values instead: zeros there would stay dead.
   std::vector<int> positive(static_cast<std::size_t>(k));
+  std::vector<char> beyond(std::size_t(k), 1);
   std::vector<double> scale_u(std::size_t(k), 0.0), scale_v(std::size_t(k), 0.0);
-  for (int j = 0; j < k; ++j) {
-    const double up = nu[std::size_t(j)], un = nu[std::size_t(k + j)];
-    const double vp = nv[std::size_t(j)], vn = nv[std::size_t(k + j)];
+  for (int j = 0; j < triplets; ++j) {
+    const double up = nu[std::size_t(j)], un = nu[std::size_t(triplets + j)];
+    const double vp = nv[std::size_t(j)], vn = nv[std::size_t(triplets + j)];
+    beyond[std::size_t(j)] = !(up + un > 0) || !(vp + vn > 0);
     const double mp = up * vp, mn = un * vn;
     positive[std::size_t(j)] = j == 0 ? (up >= un ? 1 : 0) : (mp >= mn ? 1 : 0);
     const double nuj = positive[std::size_t(j)] ? up : un, nvj = positive[std::size_t(j)] ? vp : vn;
@@ -71,11 +75,15 @@ void nndsvd_init(const la::Svd& svd, NndsvdFill fill, double x_mean, std::uint64
                   std::uint64_t stream) {
     for (long c = 0; c < f.local_count(); ++c)
       for (int j = 0; j < k; ++j) {
+        const double small = x_mean / 100 * uniform01(seed, stream, std::uint64_t(f.map.to_global(c)) * k + j);
+        if (beyond[std::size_t(j)]) {
+          f.vector(c)[j] = small;
+          continue;
+        }
         const double s = source.vector(c)[j];
         double v = (positive[std::size_t(j)] ? std::max(s, 0.0) : std::max(-s, 0.0)) * scale[std::size_t(j)];
         if (v == 0 && fill == NndsvdFill::mean) v = x_mean;
-        if (v == 0 && fill == NndsvdFill::random)
-          v = x_mean / 100 * uniform01(seed, stream, std::uint64_t(f.map.to_global(c)) * k + j);
+        if (v == 0 && fill == NndsvdFill::random) v = small;
         f.vector(c)[j] = v;
       }
   };

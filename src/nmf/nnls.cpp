@@ -2,6 +2,8 @@
 // matrix: block principal pivoting (Kim & Park, SIAM J. Sci. Comput. 2011),
 // warm-started from the previous solution's support, which after the first
 // iterations of ANLS is usually already right (one Cholesky, one check).
+// When G is singular where the solution lives (overcomplete dictionaries:
+// more atoms than dimensions), Lawson & Hanson's active-set method instead.
 #include <algorithm>
 #include <cmath>
 
@@ -44,20 +46,14 @@ int solve_passive(int k, const double* g, const double* c, const std::vector<int
   return -1;
 }
 
-}  // namespace
-
-void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<double>& scratch) {
-  scratch.resize(std::size_t(k) * k + 3 * std::size_t(k));
-  double* a = scratch.data();
-  double* z = a + std::size_t(k) * k;
-  double* y = z + k;
+/// Block principal pivoting on G from the support of x; components marked in
+/// `held` stay at 0. False, leaving x unspecified, when a passive set turns
+/// out numerically singular (G is then singular where the solution lives).
+bool pivot(int k, const double* g, const double* c, double* x, const std::vector<char>& held, double* a,
+           double* z, double* y) {
   std::vector<char> in_passive(std::size_t(k), 0);
-  // Components held at 0: dead ones (G_ii = 0) and, once found, those that
-  // depend linearly on others (a singular pivot), so pivoting cannot cycle.
-  std::vector<char> held(std::size_t(k), 0);
   double scale = 0;
   for (int i = 0; i < k; ++i) {
-    held[std::size_t(i)] = !(g[std::size_t(i) * k + i] > 0);
     in_passive[std::size_t(i)] = !held[std::size_t(i)] && x[i] > 0;
     scale = std::max(scale, std::abs(c[i]));
   }
@@ -68,12 +64,7 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
     passive.clear();
     for (int i = 0; i < k; ++i)
       if (in_passive[std::size_t(i)]) passive.push_back(i);
-    if (const int singular = solve_passive(k, g, c, passive, a, z); singular >= 0) {
-      const int i = passive[std::size_t(singular)];
-      in_passive[std::size_t(i)] = 0;
-      held[std::size_t(i)] = 1;
-      continue;
-    }
+    if (solve_passive(k, g, c, passive, a, z) >= 0) return false;
     std::fill(x, x + k, 0.0);
     for (std::size_t i = 0; i < passive.size(); ++i) x[passive[i]] = z[i];
     // y = G x - c: the gradient, which must be >= 0 where x = 0.
@@ -100,6 +91,87 @@ void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<
     for (int i : infeasible) in_passive[std::size_t(i)] ^= 1;
   }
   for (int i = 0; i < k; ++i) x[i] = std::max(0.0, x[i]);
+  return true;
+}
+
+/// Lawson & Hanson's active-set method from x = 0: adds the component of
+/// most negative gradient one at a time and keeps the passive columns
+/// linearly independent (a component found dependent is held at 0), so a
+/// singular G is no obstacle. Slower than pivoting: one component per step.
+void add_one_at_a_time(int k, const double* g, const double* c, double* x, const std::vector<char>& dead,
+                       double* a, double* z, double* y) {
+  std::vector<char> held = dead, in_passive(std::size_t(k), 0);
+  std::vector<int> passive;
+  double scale = 0;
+  for (int i = 0; i < k; ++i) scale = std::max(scale, std::abs(c[i]));
+  const double tolerance = 1e-13 * std::max(scale, 1e-300);
+  std::fill(x, x + k, 0.0);
+  for (int step = 0; step < 3 * k + 10; ++step) {
+    for (int i = 0; i < k; ++i) y[i] = -c[i];  // y = G x - c
+    for (int j = 0; j < k; ++j)
+      if (x[j] != 0)
+        for (int i = 0; i < k; ++i) y[i] += g[std::size_t(j) * k + i] * x[j];
+    int entering = -1;
+    for (int i = 0; i < k; ++i)
+      if (!held[std::size_t(i)] && !in_passive[std::size_t(i)] && y[i] < -tolerance &&
+          (entering < 0 || y[i] < y[entering]))
+        entering = i;
+    if (entering < 0) return;
+    in_passive[std::size_t(entering)] = 1;
+    for (;;) {
+      passive.clear();
+      for (int i = 0; i < k; ++i)
+        if (in_passive[std::size_t(i)]) passive.push_back(i);
+      // The entering component depends on the others, or (rounding) its
+      // gradient promised a descent its solution does not give: held at 0.
+      const bool singular = solve_passive(k, g, c, passive, a, z) >= 0;
+      if (entering >= 0 && (singular || !(z[std::find(passive.begin(), passive.end(), entering) - passive.begin()] > 0))) {
+        in_passive[std::size_t(entering)] = 0;
+        held[std::size_t(entering)] = 1;
+        break;
+      }
+      if (singular) return;  // cannot happen: the set without the entering one was regular
+      // Step from x towards z as far as x stays >= 0; the component that
+      // stops the step leaves (set to 0 exactly, whatever the rounding, so
+      // every such step shrinks the passive set), and any other reaching 0.
+      double alpha = 1;
+      int blocking = -1;
+      for (std::size_t p = 0; p < passive.size(); ++p) {
+        const int i = passive[p];
+        if (z[p] <= 0 && x[i] / (x[i] - z[p]) < alpha) {
+          alpha = x[i] / (x[i] - z[p]);
+          blocking = i;
+        }
+      }
+      for (std::size_t p = 0; p < passive.size(); ++p) {
+        const int i = passive[p];
+        x[i] += alpha * (z[p] - x[i]);
+        if (blocking >= 0 && (x[i] <= 0 || i == blocking)) {
+          x[i] = 0;
+          in_passive[std::size_t(i)] = 0;
+        }
+      }
+      if (blocking < 0) break;
+      entering = -1;  // the entering component may itself have left
+    }
+  }
+}
+
+}  // namespace
+
+void solve_nnls(int k, const double* g, const double* c, double* x, std::vector<double>& scratch) {
+  scratch.resize(std::size_t(k) * k + 3 * std::size_t(k));
+  double* a = scratch.data();
+  double* z = a + std::size_t(k) * k;
+  double* y = z + k;
+  // Dead components (G_ii = 0) stay at 0.
+  std::vector<char> dead(std::size_t(k), 0);
+  for (int i = 0; i < k; ++i) dead[std::size_t(i)] = !(g[std::size_t(i) * k + i] > 0);
+  if (pivot(k, g, c, x, dead, a, z, y)) return;
+  // G is singular where the solution lives (more atoms than dimensions, or
+  // duplicated atoms): the optimal value is unique but the point is not, and
+  // pivoting's exchanges need a regular G.
+  add_one_at_a_time(k, g, c, x, dead, a, z, y);
 }
 
 }  // namespace nmfx::nmf

@@ -87,24 +87,31 @@ class Hals final : public PenalizedRule {
     const long k = f.k, count = f.local_count();
     // The gradient R = G F - C + l1 for all indices at once (one GEMM);
     // then each index's k-vector is an independent problem, swept component
-    // by component while it and G stay in cache. A change d of F_j costs one
-    // axpy R += d G_j, and none when the component stays at 0 (common: NMF
-    // factors are sparse).
+    // by component. A change d of F_j costs one axpy R += d G_j, and none
+    // when the component stays at 0 (common: NMF factors are sparse). The
+    // indices go in blocks that sweep together, so that each column of G is
+    // read once per block, not once per index: G (k x k) leaves the caches
+    // at large k. Every index sees the same operations in the same order
+    // as alone, whatever the blocking.
     gradient(f, cross, gram, nullptr);
     const double* g_all = gram_.data();  // G + l2 I
+    constexpr long block = 32;
 #pragma omp parallel for schedule(static)
-    for (long c = 0; c < count; ++c) {
-      double* x = f.vector(c);
-      double* r = buffer_.data() + c * k;
+    for (long first = 0; first < count; first += block) {
+      const long last = std::min(count, first + block);
       for (long j = 0; j < k; ++j) {
         const double* g = g_all + j * k;  // column j (= row j: G is symmetric)
         if (!(g[j] > 0)) continue;
-        const double updated = std::max(0.0, x[j] - r[j] / g[j]);
-        const double delta = updated - x[j];
-        if (delta == 0) continue;
-        x[j] = updated;
+        for (long c = first; c < last; ++c) {
+          double* x = f.vector(c);
+          double* r = buffer_.data() + c * k;
+          const double updated = std::max(0.0, x[j] - r[j] / g[j]);
+          const double delta = updated - x[j];
+          if (delta == 0) continue;
+          x[j] = updated;
 #pragma omp simd
-        for (long l = 0; l < k; ++l) r[l] += delta * g[l];
+          for (long l = 0; l < k; ++l) r[l] += delta * g[l];
+        }
       }
     }
   }

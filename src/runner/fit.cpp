@@ -46,9 +46,12 @@ DataShape data_shape(MPI_Comm comm, const FitPlan& plan, const io::File& data) {
   collectively(comm, [&] {
     const io::Dims dims = io::matrix_shape(data, c.dataset);
     const long m = out.m = long(dims[0]), n = out.n = long(dims[1]);
-    if (plan.ranks[0] > std::min(m, n))
-      throw Error("--rank " + std::to_string(plan.ranks[0]) + " is impossible for a " + std::to_string(m) + "x" +
-                  std::to_string(n) + " matrix (at most " + std::to_string(std::min(m, n)) + ")");
+    // Overcomplete models (k > min(m, n)) are fine for every rule but als,
+    // whose unconstrained least-squares problems are then singular.
+    if (plan.algorithm == nmf::Algorithm::als && plan.ranks[0] > std::min(m, n))
+      throw Error("--algo als cannot fit --rank " + std::to_string(plan.ranks[0]) + " to a " + std::to_string(m) +
+                  "x" + std::to_string(n) + " matrix (at most " + std::to_string(std::min(m, n)) +
+                  "; beyond, its least-squares problems are singular): use hals, mu, anls, pgd or adam");
     GridShape& shape = out.grid;
     shape = c.grid.empty() ? choose_grid(size, m, n) : parse_grid(c.grid);
     if (long(shape.rows) * shape.cols != size)
@@ -67,16 +70,17 @@ bool svd_of_x(const FitPlan& plan) {
 }
 
 /// What a fit allocates on this rank beside X (and its copy for an SVD):
-/// each layer's W and H four times over (with their cross products, the
-/// rule's state and the copies written to files), four k x k Grams, the
-/// buffer X is read through, and, for an SVD of X, the p x p triangle and
-/// vectors (p = min(m, n)).
+/// each layer's W and H six times over (their cross products, the rules'
+/// gradients, the last finite factors, the metrics' QR copy, the copies
+/// written to files), eight k x k matrices (Grams, the rules' copies, the
+/// metrics' triangles), the buffer X is read through, and, for an SVD of X,
+/// the p x p triangle and vectors (p = min(m, n)).
 double working_bytes(const FitPlan& plan, const ProcessGrid& grid, long m, long n, int block) {
   const dist::LocalShape mine = dist::local_shape(grid, m, n, block, block);
   double values = 0;
   for (std::size_t i = 0; i < plan.ranks.size(); ++i) {
     const double k = plan.ranks[i], w_indices = i == 0 ? double(mine.rows) : double(plan.ranks[i - 1]);
-    values += 4 * k * (w_indices + double(mine.cols)) + 4 * k * k;
+    values += 6 * k * (w_indices + double(mine.cols)) + 8 * k * k;
   }
   const long p = std::min(m, n);
   if (svd_of_x(plan)) values += 2 * dist::local_shape(grid, p, p, block, block).entries();
@@ -99,10 +103,13 @@ struct Problem {
     const double start = wall_time();
     const std::string what = c.dataset + " in '" + c.data_path + "'";
     const long m = shape_.m, n = shape_.n;
-    // X, and a copy of it for the SVD of the reference and the NNDSVD starts.
+    // X (and a copy of it for the SVD of the reference and the NNDSVD
+    // starts) alone, then with the model: a rank too large is named as such.
     const double copies = svd_of_x(plan) ? 2 : 1;
-    dist::require_matrix_memory(grid, what, m, n, block, block, copies, working_bytes(plan, grid, m, n, block),
-                                sizeof(Scalar));
+    dist::require_matrix_memory(grid, what, m, n, block, block, copies, 0, sizeof(Scalar));
+    const std::string model = plan.deep() ? "--ranks " + join(plan.ranks) : "--rank " + std::to_string(plan.ranks[0]);
+    dist::require_matrix_memory(grid, model + " on " + what, m, n, block, block, copies,
+                                working_bytes(plan, grid, m, n, block), sizeof(Scalar));
     {
       const Timed timed(Activity::read);
       x = io::read_matrix<Scalar>(data_, c.dataset, grid, block, block);
@@ -170,10 +177,12 @@ void measure_reference(const Problem<Scalar>& p, int k, run_file::Measurements& 
   for (std::size_t i = std::size_t(k); i < measured.sigma_x.size(); ++i)
     tail += measured.sigma_x[i] * measured.sigma_x[i];
   measured.svd_rel_error = tail / p.norm2;
+  // k >= rank(X): a model of rank k can reproduce X exactly (bound 0).
   if (verbose)
     std::printf("nmfx fit: singular values of X in %.2f s; best rank-%d rel_error "
-                "(Eckart-Young) %.6e, rel_residual %.6f\n",
-                wall_time() - start, k, measured.svd_rel_error, std::sqrt(measured.svd_rel_error));
+                "(Eckart-Young) %.6e, rel_residual %.6f%s\n",
+                wall_time() - start, k, measured.svd_rel_error, std::sqrt(measured.svd_rel_error),
+                tail > 0 ? "" : " (k >= rank(X))");
 }
 
 /// The model's factors, every entry 0: W1 and the codes over X's rows and
@@ -247,10 +256,12 @@ void initialize_layer(const FitPlan& plan, const Problem<Scalar>& p, nmf::Model&
       const nmf::NndsvdFill fill = plan.init == Init::nndsvd    ? nmf::NndsvdFill::zeros
                                    : plan.init == Init::nndsvda ? nmf::NndsvdFill::mean
                                                                 : nmf::NndsvdFill::random;
-      if (layer == 1)
-        nmf::nndsvd_init(la::svd(grid, p.x, w.k), fill, mean, seed, w, h);
-      else
+      if (layer == 1) {  // an overcomplete W1 gets every triplet X has
+        const long triplets = std::min({long(w.k), p.x.rows.global_size(), p.x.cols.global_size()});
+        nmf::nndsvd_init(la::svd(grid, p.x, int(triplets)), fill, mean, seed, w, h);
+      } else {
         nmf::nndsvd_init(la::svd(model.h[std::size_t(layer - 2)], w.k), fill, mean, seed, w, h);
+      }
       break;
     }
     case Init::file: {
@@ -321,7 +332,9 @@ class Training {
     auto metrics = std::make_unique<MetricsObserver>(state_);
     metrics_ = metrics.get();
     observers_.push_back(std::move(metrics));
-    observers_.push_back(std::make_unique<ProgressPrinter>(state_, *metrics_, verbose));
+    auto progress = std::make_unique<ProgressPrinter>(state_, *metrics_, verbose);
+    progress_printer_ = progress.get();
+    observers_.push_back(std::move(progress));
     observers_.push_back(std::make_unique<SnapshotTaker>(state_, trainee_.blocks));  // before checkpoints
     observers_.push_back(std::make_unique<Checkpointer>(
         state_, signals_, [this](const nmf::IterationView& v) { write_checkpoint(v); }));
@@ -350,6 +363,7 @@ class Training {
       result = nmf::solve(problem_.grid, problem_.x, problem_.norm2, trainee_.model, trainee_.rules, stage.phase,
                           stop, compose(observers_), history_);
       history_ = result.history;
+      progress_printer_->finish();
       const bool stage_done =
           result.stop_reason == nmf::StopReason::max_iter || result.stop_reason == nmf::StopReason::tol;
       if (!stage_done || state_.last_stage()) return result;
@@ -423,6 +437,7 @@ class Training {
   FitState state_{plan_, problem_.grid, measured_, progress_};
   const StopSignals signals_;
   MetricsObserver* metrics_ = nullptr;
+  ProgressPrinter* progress_printer_ = nullptr;
   std::vector<std::unique_ptr<FitObserver>> observers_;
 };
 

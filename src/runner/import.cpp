@@ -1,6 +1,9 @@
 // `nmfx import`: each format fills the rows of /X that this rank owns on a
 // P x 1 grid (block-cyclic rows), then /X is written in one collective call.
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -10,6 +13,7 @@
 #include <unordered_map>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/progress.hpp"
 #include "nmfx/dist/checks.hpp"
 #include "nmfx/io/csv.hpp"
 #include "nmfx/io/idx.hpp"
@@ -196,6 +200,10 @@ Imported import_images(const ProcessGrid& grid, const ImportConfig& c, bool verb
   out.x = make_x(grid, "the images in '" + c.input_path + "'", m, n, rows.block());
   const long local_rows = out.x.local_rows();
   std::vector<std::string> failures(static_cast<std::size_t>(local_rows));
+  // On a terminal, rank 0's share of the images as a live bar.
+  ProgressBar bar(verbose, "nmfx import", local_rows);
+  std::atomic<long> decoded{0};
+  const double start = wall_time();
 #pragma omp parallel
   {
     std::vector<double> pixels(static_cast<std::size_t>(n));
@@ -208,8 +216,12 @@ Imported import_images(const ProcessGrid& grid, const ImportConfig& c, bool verb
       } catch (const std::exception& e) {
         failures[std::size_t(i)] = e.what();
       }
+      const long done = ++decoded;
+      if (bar.live() && omp_get_thread_num() == 0) bar.show(done, "images decoded here", wall_time() - start);
     }
   }
+  bar.show(local_rows, "images decoded here", wall_time() - start);
+  bar.finish();
   collectively(comm, [&] {
     for (const std::string& f : failures)
       if (!f.empty()) throw Error(f);

@@ -86,12 +86,33 @@ nmf::StopReason SnapshotTaker::observe(const nmf::IterationView& view) {
   return nmf::StopReason::none;
 }
 
+namespace {
+
+long total_iterations(const settings::FitPlan& plan) {
+  long total = 0;
+  for (const settings::Stage& stage : plan.stages) total += stage.iterations;
+  return total;
+}
+
+}  // namespace
+
 ProgressPrinter::ProgressPrinter(const FitState& state, const MetricsObserver& metrics, bool verbose)
-    : state_(state), metrics_(metrics), verbose_(verbose) {}
+    : state_(state), metrics_(metrics), verbose_(verbose),
+      bar_(verbose && state.plan.config.progress_every > 0, "nmfx fit", total_iterations(state.plan)) {}
 
 nmf::StopReason ProgressPrinter::observe(const nmf::IterationView& view) {
   const long every = state_.plan.config.progress_every;
   const nmf::Record& r = view.record;
+  if (bar_.live()) {
+    std::string status = "rel_error " + format_number(r.rel_error);
+    if (!state_.measured.evaluations.empty()) {
+      char text[40];
+      std::snprintf(text, sizeof text, "  eff_rank %.3f", state_.measured.evaluations.back().model.effective_rank);
+      status += text;
+    }
+    bar_.show(r.iteration, status, r.seconds);
+    return nmf::StopReason::none;
+  }
   if (!verbose_ || every <= 0 || r.iteration % every != 0) return nmf::StopReason::none;
   std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s", r.iteration, r.rel_error,
               std::sqrt(r.rel_error), r.seconds);

@@ -4,13 +4,15 @@
 #include <cstdio>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/progress.hpp"
 #include "nmfx/dist/checks.hpp"
 #include "nmfx/io/matrix_io.hpp"
 #include "nmfx/io/output.hpp"
 #include "nmfx/la/blas.hpp"
 #include "nmfx/la/decompositions.hpp"
 #include "nmfx/la/products.hpp"
-#include "nmfx/nmf/rules.hpp"
+#include "nmfx/metrics/spectrum.hpp"
+#include "nmfx/nmf/encode.hpp"
 #include "nmfx/runner/run_file.hpp"
 
 namespace nmfx::runner {
@@ -57,29 +59,34 @@ void encode(MPI_Comm comm, const EncodeConfig& c, bool verbose, Scalar) {
   const long m = long(x_dims[0]), n = long(x_dims[1]);
   const ProcessGrid grid(comm, choose_grid(world_size(comm), m, n));
   const std::string what = c.dataset + " in '" + c.data_path + "'";
-  // X and its read buffer; H, the codes and their cross products; two Grams.
+  // X and its read buffer; H; the codes four times over (their cross
+  // products, the rule's gradient, the copy written); four k x k matrices
+  // (the Grams, the rule's copy, the NNLS's scratch).
   const dist::LocalShape mine = dist::local_shape(grid, m, n, dist::default_block, dist::default_block);
   const double atoms = double(h_dims[0]);
   dist::require_matrix_memory(grid, what, m, n, dist::default_block, dist::default_block, 1,
-                              atoms * double(2 * mine.rows + mine.cols + 2 * atoms) * sizeof(double) + io::transfer_buffer_bytes,
+                              atoms * double(4 * mine.rows + mine.cols + 4 * atoms) * sizeof(double) +
+                                  io::transfer_buffer_bytes,
                               sizeof(Scalar));
   const int k = int(h_dims[0]);
+  nmf::EncodeOptions options;
+  options.algorithm = nmf::parse_algorithm(
+      !c.algorithm.empty() ? c.algorithm : k <= nmf::exact_encode_atoms ? "anls" : "hals");
+  options.l1 = c.l1;
+  options.max_iterations = c.max_iterations;
+  options.tolerance = c.tolerance;
   const auto x = io::read_matrix<Scalar>(data, c.dataset, grid, dist::default_block, dist::default_block);
   dist::require_nonnegative_finite(grid.comm(), x, what);
   const dist::Factor h = run_file::read_model_factor(run, "/H", dist::Factor::cols_of(grid, k, x));
-  // One exact NNLS per sample with the shared Gram matrix H H^T.
-  std::vector<double> gram(std::size_t(k) * k);
-  la::gram(h, gram.data());
-  dist::Factor cross = dist::Factor::rows_of(grid, k, x), w = dist::Factor::rows_of(grid, k, x);
-  la::xht(x, h, cross);
-  nmf::make_rule(nmf::Algorithm::anls)->update(w, cross, gram.data(), nullptr);
-  std::vector<double> gram_w(gram.size());
-  la::gram(w, gram_w.data());
-  double model2 = 0;
-  for (std::size_t i = 0; i < gram.size(); ++i) model2 += gram[i] * gram_w[i];
-  const double x2 = squared_norm(grid, x);
-  const double rel_error =
-      x2 > 0 ? std::max(x2 - 2 * la::dot(cross, w) + model2, 0.0) / x2 : 0.0;  // NaN stays NaN
+  dist::Factor w = dist::Factor::rows_of(grid, k, x);
+  const double start = wall_time();
+  ProgressBar bar(verbose, "nmfx encode", options.algorithm == nmf::Algorithm::anls ? 1 : options.max_iterations);
+  const nmf::EncodeResult result =
+      nmf::encode(grid, x, squared_norm(grid, x), h, w, options, [&](const nmf::Record& r) {
+        if (bar.live()) bar.show(r.iteration, "rel_error " + format_number(r.rel_error), r.seconds);
+      });
+  bar.finish();
+  const metrics::CodeSparsity sparsity = metrics::code_sparsity(w);
 
   io::File out = io::File::create(comm, output.temporary_path());
   run_file::write_header(out, "codes");
@@ -88,12 +95,21 @@ void encode(MPI_Comm comm, const EncodeConfig& c, bool verbose, Scalar) {
   out.write_attribute("data", c.data_path);
   out.write_attribute("dataset", c.dataset);
   out.write_attribute("rank", long(k));
-  out.write_attribute("rel_error", rel_error);
+  out.write_attribute("algorithm", std::string(nmf::algorithm_name(options.algorithm)));
+  out.write_attribute("l1", c.l1);
+  out.write_attribute("iterations", result.iterations);
+  out.write_attribute("stop_reason", std::string(nmf::stop_reason_name(result.stop_reason)));
+  out.write_attribute("rel_error", result.rel_error);
+  out.write_attribute("active_atoms", sparsity.active);
+  out.write_attribute("hoyer", sparsity.hoyer);
   out.close();
   output.commit();
   if (verbose)
-    std::printf("nmfx encode: %ld samples against %d atoms, rel_error %.6e; wrote %s\n", m, k,
-                rel_error, c.output_path.c_str());
+    std::printf("nmfx encode: %ld samples against %d atoms, %s, %ld iteration%s (%s) in %.2f s, rel_error %.6e, "
+                "%.1f active atoms per sample, Hoyer sparseness %.3f; wrote %s\n",
+                m, k, nmf::algorithm_name(options.algorithm), result.iterations, result.iterations == 1 ? "" : "s",
+                nmf::stop_reason_name(result.stop_reason), wall_time() - start, result.rel_error, sparsity.active,
+                sparsity.hoyer, c.output_path.c_str());
 }
 
 template <class Scalar>

@@ -114,7 +114,8 @@ const Case cases[] = {
     {"fit {d}/good.h5 -o {out} -k 2 --dataset /Y", 1, "good.h5' has no dataset /Y"},
     // fit: the settings (registry checks and the plan)
     {"fit {d}/good.h5 -o {out} -k 0", 1, "--rank: must be >= 1 (got 0)"},
-    {"fit {d}/good.h5 -o {out} -k 9", 1, "--rank 9 is impossible for a 12x8 matrix"},
+    {"fit {d}/good.h5 -o {out} -k 9 --algo als", 1, "--algo als cannot fit --rank 9 to a 12x8 matrix (at most 8"},
+    {"fit {d}/good.h5 -o {out} -k 100000000", 1, "--rank 100000000 on /X in '{d}/good.h5' (12 x 8 doubles) needs "},
     {"fit {d}/good.h5 -o {out} -k 2 --tol nan", 1, "--tol: must be a finite number"},
     {"fit {d}/good.h5 -o {out} -k 2 --tol -1", 1, "--tol: must be >= 0 (got -1)"},
     {"fit {d}/good.h5 -o {out} -k 2 --block 0", 1, "--block: must lie in [1, 1048576] (got 0)"},
@@ -161,6 +162,10 @@ const Case cases[] = {
     {"encode {d}/run.h5 {d}/nan.h5 -o {out}", 1, "has 1 NaN entry"},
     {"encode {d}/run.h5 {d}/missing.h5 -o {out}", 1, "missing.h5' does not exist"},
     {"encode {d}/run.h5 {d}/good.h5 --dataset /nope -o {out}", 1, "has no dataset /nope"},
+    {"encode {d}/run.h5 {d}/good.h5 --algo als -o {out}", 105, "--algo: als not in {anls,hals,mu,pgd}"},
+    {"encode {d}/run.h5 {d}/good.h5 --l1 -1 -o {out}", 105, "--l1: must be a finite number >= 0 (got -1)"},
+    {"encode {d}/run.h5 {d}/good.h5 --max-iter 0 -o {out}", 105, "--max-iter: must be >= 1 (got 0)"},
+    {"encode {d}/run.h5 {d}/good.h5 --tol nan -o {out}", 105, "--tol: must be a finite number >= 0 (got nan)"},
     {"encode {d}/text.h5 {d}/good.h5 -o {out}", 1, "text.h5' is not an HDF5 file"},
     {"encode {d}/run.h5 {d}/good.h5 -o {d}/missing/codes.h5", 1, "does not exist"},
     // decode

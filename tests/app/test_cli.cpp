@@ -91,7 +91,9 @@ TEST_CASE("bad input: one clear line, non-zero exit, outputs untouched", "[cli]"
       {"fit " + in_folder("nan.h5") + " -o " + out + " -k 2", "NaN entry (first at row 7, column 1)"},
       {"fit " + in_folder("inf.h5") + " -o " + out + " -k 2", "infinite entry"},
       {"fit " + good + " -o " + out + " -k 0", "--rank: must be >= 1 (got 0)"},
-      {"fit " + good + " -o " + out + " -k 9", "--rank 9 is impossible for a 12x8 matrix"},
+      {"fit " + good + " -o " + out + " -k 9 --algo als", "--algo als cannot fit --rank 9 to a 12x8 matrix (at most 8"},
+      {"fit " + good + " -o " + out + " -k 100000000",
+       "--rank 100000000 on /X in '" + good + "' (12 x 8 doubles) needs "},
       {"fit " + in_folder("missing.h5") + " -o " + out + " -k 2", "does not exist"},
       {"fit " + good + " -o " + out + " -k 2 --dataset /Y", "has no dataset /Y"},
       {"fit " + in_folder("cube.h5") + " -o " + out + " -k 2", "is 3-D"},
@@ -232,6 +234,62 @@ TEST_CASE("algorithms, inits, encode/decode and PCA through the binary", "[cli]"
            "assert abs(p.attrs['svd_rel_error'] - (s[5:]**2).sum() / (s**2).sum()) < 1e-12\n"
            "assert np.allclose(p['explained_variance'][:], S[:5]**2 / (X.shape[0] - 1))\n");
   }
+}
+
+TEST_CASE("overcomplete dictionaries: fit k > n, iterative encoding, the progress bar", "[cli][overcomplete]") {
+  const std::string data = in_folder("oc.h5"), run = in_folder("oc-run.h5"), init = in_folder("oc-init.h5");
+  REQUIRE(nmfx(1, "synth --rows 60 --cols 20 --rank 5 --noise 0.05 --seed 3 -o " + data).status == 0);
+  // 40 atoms for 20 features: the error falls, the Eckart-Young bound is 0.
+  const Outcome fit = nmfx(2, "fit " + data + " -o " + run + " -k 40 --max-iter 60 --progress 20");
+  INFO(fit.output);
+  REQUIRE(fit.status == 0);
+  CHECK(fit.output.find("(Eckart-Young) 0.000000e+00, rel_residual 0.000000 (k >= rank(X))") != std::string::npos);
+  python("f = h5py.File('" + run + "', 'r'); e = f['history/rel_error'][:]\n"
+         "assert f['W'].shape == (60, 40) and f['H'].shape == (40, 20)\n"
+         "assert (np.diff(e) <= 1e-12 * e[:-1]).all() and e[-1] < 0.05 * e[0], e\n"
+         "assert f['reference/svd_rel_error'][()] == 0\n");
+  // Deep NMF's first layer may be overcomplete too.
+  const std::string deep = in_folder("oc-deep.h5");
+  const Outcome d = nmfx(2, "fit " + data + " -o " + deep + " --model deep --ranks 40,10 --max-iter 40 --init nndsvda");
+  INFO(d.output);
+  REQUIRE(d.status == 0);
+  python("e = h5py.File('" + deep + "', 'r')['history/rel_error'][:]\n"
+         "assert (np.diff(e) <= 1e-12 * e[:-1]).all() and e[-1] < 0.2 * e[0], e\n");
+  // NNDSVD: the 20 components of X's triplets, then 20 small random ones.
+  REQUIRE(nmfx(2, "fit " + data + " -o " + init + " -k 40 --max-iter 0 --init nndsvda").status == 0);
+  python("X = h5py.File('" + data + "', 'r')['X'][:]; f = h5py.File('" + init + "', 'r')\n"
+         "for F in (f['W'][:, 20:], f['H'][20:].T):\n"
+         "    assert (F > 0).all() and (F < X.mean() / 100).all() and F.std() > 0\n");
+  // Iterative encodings of new data against the exact one, on every rank count.
+  const std::string other = in_folder("oc-other.h5");
+  REQUIRE(nmfx(1, "synth --rows 50 --cols 20 --rank 8 --noise 0.1 --seed 4 -o " + other).status == 0);
+  for (int ranks : {1, 2, 4}) {
+    const std::string exact = in_folder("oc-exact.h5"), hals = in_folder("oc-hals.h5");
+    const Outcome a = nmfx(ranks, "encode " + run + " " + other + " -o " + exact);
+    const Outcome h = nmfx(ranks, "encode " + run + " " + other + " -o " + hals + " --algo hals --max-iter 3000 --tol 0");
+    INFO(a.output << h.output);
+    REQUIRE(a.status == 0);
+    REQUIRE(h.status == 0);
+    CHECK(a.output.find("against 40 atoms, anls, 1 iteration") != std::string::npos);
+    CHECK(h.output.find("hals, 3000 iterations (max_iter)") != std::string::npos);
+    python("a = h5py.File('" + exact + "', 'r'); h = h5py.File('" + hals + "', 'r')\n"
+           "assert a.attrs['algorithm'] == 'anls' and h.attrs['algorithm'] == 'hals' and h.attrs['iterations'] == 3000\n"
+           "assert a.attrs['rel_error'] <= h.attrs['rel_error'] * (1 + 1e-9) <= a.attrs['rel_error'] * (1 + 1e-3), "
+           "(a.attrs['rel_error'], h.attrs['rel_error'])\n"
+           "W = h['W'][:]; assert abs((W > 0).sum(1).mean() - h.attrs['active_atoms']) < 1e-9\n");
+  }
+  // On a terminal (script(1) makes one) a bar redrawn with \\r; through a
+  // pipe, as in logs, the progress lines.
+  const std::string args = " -n 2 " + std::string(NMFX_BINARY) + " fit " + data + " -o " + run + " -k 40 --max-iter 60";
+  const Outcome tty = shell("timeout 120 script -qec '" + std::string(NMFX_MPIEXEC) + args + "' /dev/null");
+  const Outcome piped = shell("timeout 120 " + std::string(NMFX_MPIEXEC) + args);
+  INFO(tty.output << piped.output);
+  CHECK(tty.status == 0);
+  CHECK(tty.output.find("\rnmfx fit [") != std::string::npos);
+  CHECK(tty.output.find("60/60") != std::string::npos);
+  CHECK(tty.output.find("  iter ") == std::string::npos);
+  CHECK(piped.output.find('\r') == std::string::npos);
+  CHECK(count_lines_with(piped.output, "  iter ") == 7);
 }
 
 TEST_CASE("checkpoint: exact restart after a signal, and kill -9 never corrupts it", "[cli]") {

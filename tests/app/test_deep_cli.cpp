@@ -112,7 +112,7 @@ TEST_CASE("bad deep settings: one clear line, non-zero exit, outputs untouched",
     check_failure(ranks, fit + "--model deep", "needs --ranks", out);
     check_failure(ranks, fit + "--model deep -k 4 --ranks 4,2", "not --rank", out);
     check_failure(ranks, fit + "-k 4 --ranks 4,2", "--ranks needs --model deep", out);
-    check_failure(ranks, fit + "--model deep --ranks 20,3", "impossible", out);
+    check_failure(ranks, fit + "--model deep --ranks 20,3 --deep-loss layer-sum --algo als", "--algo als cannot fit --rank 20", out);
     check_failure(ranks, fit + "--model deep --ranks 4,2 --algo anls", "only mu, hals, pgd and adam", out);
     check_failure(ranks, fit + "--model deep --ranks 4,2 --deep-loss depth", "--deep-loss: unknown value 'depth'", out);
     check_failure(ranks, fit + "--model deep --ranks 4,2 --deep-loss layer-seq --pretrain 5", "--pretrain", out);

@@ -3,6 +3,7 @@
 
 #include "helpers.hpp"
 #include "nmfx/io/hdf5.hpp"
+#include "nmfx/nmf/encode.hpp"
 #include "nmfx/nmf/init.hpp"
 #include "nmfx/nmf/sparseness.hpp"
 #include "nmfx/nmf/solver.hpp"
@@ -309,4 +310,121 @@ TEST_CASE("NNLS stays optimal when atoms are (nearly) duplicates", "[nmf]") {
     INFO("perturbation " << perturbation);
     CHECK(objective(x) <= objective(cd) + 1e-9 * std::abs(objective(cd)));
   }
+}
+
+TEST_CASE("NNLS is optimal against overcomplete dictionaries (singular G)", "[nmf]") {
+  // More atoms than dimensions: G = B B^T has rank `dims` < k, as in ANLS
+  // and encode at k > min(m, n). The optimum is then not unique, its value
+  // is: compare with coordinate descent run to convergence, from several
+  // warm starts.
+  std::vector<double> scratch;
+  for (const auto& [k, dims] : {std::pair{12, 5}, std::pair{40, 10}, std::pair{90, 30}})
+    for (int trial = 0; trial < 4; ++trial) {
+      std::vector<double> b(std::size_t(k) * dims), g(std::size_t(k) * k, 0.0), c(std::size_t(k), 0.0);
+      for (std::size_t i = 0; i < b.size(); ++i) b[i] = uniform01(trial, 94, i);
+      std::vector<double> target(static_cast<std::size_t>(dims));
+      for (int d = 0; d < dims; ++d) target[std::size_t(d)] = uniform01(trial, 95, std::uint64_t(d)) - 0.2 * (trial % 2);
+      for (int i = 0; i < k; ++i) {
+        for (int j = 0; j < k; ++j)
+          for (int d = 0; d < dims; ++d) g[std::size_t(j * k + i)] += b[std::size_t(i * dims + d)] * b[std::size_t(j * dims + d)];
+        for (int d = 0; d < dims; ++d) c[std::size_t(i)] += b[std::size_t(i * dims + d)] * target[std::size_t(d)];
+      }
+      double norm2 = 0;  // 1/2 ||target||^2 makes the objective the squared residual / 2
+      for (double t : target) norm2 += t * t;
+      auto objective = [&](const std::vector<double>& x) {
+        double v = 0.5 * norm2;
+        for (int i = 0; i < k; ++i) {
+          double gx = 0;
+          for (int j = 0; j < k; ++j) gx += g[std::size_t(j * k + i)] * x[std::size_t(j)];
+          v += 0.5 * x[std::size_t(i)] * gx - c[std::size_t(i)] * x[std::size_t(i)];
+        }
+        return v;
+      };
+      std::vector<double> cd(static_cast<std::size_t>(k), 0.0);
+      for (int sweep = 0; sweep < 20000; ++sweep)
+        for (int i = 0; i < k; ++i) {
+          double grad = -c[std::size_t(i)];
+          for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * cd[std::size_t(j)];
+          cd[std::size_t(i)] = std::max(0.0, cd[std::size_t(i)] - grad / g[std::size_t(i * k + i)]);
+        }
+      for (int start = 0; start < 3; ++start) {
+        std::vector<double> x(static_cast<std::size_t>(k));
+        for (int i = 0; i < k; ++i) x[std::size_t(i)] = start == 0 ? 0.0 : start == 1 ? 1.0 : double(i % 2);
+        nmf::solve_nnls(k, g.data(), c.data(), x.data(), scratch);
+        INFO("k=" << k << " dims=" << dims << " trial " << trial << " start " << start << ": residual "
+                  << objective(x) << " vs coordinate descent " << objective(cd));
+        CHECK(objective(x) <= objective(cd) + 1e-9 * (0.5 * norm2));
+      }
+    }
+}
+
+TEST_CASE("overcomplete fits (k > n, k > m) lower the objective on every grid", "[nmf][overcomplete]") {
+  // 60 x 40 with k = 50 > n, and 30 x 40 with k = 50 > m and n: the Gram
+  // matrices are singular; anls's NNLS must still be exact (monotone).
+  for (const auto& [m, n] : {std::pair{60L, 40L}, std::pair{30L, 40L}})
+    for (const std::string algo : {"mu", "hals", "anls", "pgd", "adam"})
+      for (const GridShape shape : test::all_shapes(test::world_size())) {
+        const Fit f = fit(MPI_COMM_WORLD, shape, algo, m, n, 50, 30);
+        const auto& hist = f.result.history;
+        bool monotone = true, finite = true;
+        for (std::size_t i = 1; i < hist.size(); ++i)
+          monotone = monotone && hist[i].rel_error <= hist[i - 1].rel_error * (1 + 1e-12);
+        for (double v : f.w) finite = finite && std::isfinite(v) && v >= 0;
+        INFO(algo << " " << m << "x" << n << " k=50 on " << shape.str() << ": rel_error "
+                  << hist.front().rel_error << " -> " << hist.back().rel_error);
+        CHECK(hist.size() == 31);
+        CHECK(finite);
+        if (algo != "adam") CHECK(monotone);  // adam's steps may overshoot
+        CHECK(hist.back().rel_error < (algo == "adam" ? 0.99 : 0.5) * hist.front().rel_error);
+      }
+}
+
+TEST_CASE("an overcomplete fit (k > n) gives the same factors on every grid", "[nmf][overcomplete]") {
+  for (const std::string algo : {"mu", "hals", "anls", "pgd"}) {
+    const Fit ref = fit(MPI_COMM_SELF, {1, 1}, algo, 45, 31, 40, 20);
+    for (const GridShape shape : test::all_shapes(test::world_size())) {
+      const Fit got = fit(MPI_COMM_WORLD, shape, algo, 45, 31, 40, 20, 3);
+      INFO(algo << " on " << shape.str());
+      CHECK(test::relative_difference(got.w, ref.w) < 1e-9);
+      CHECK(test::relative_difference(got.h, ref.h) < 1e-9);
+    }
+  }
+}
+
+TEST_CASE("iterative encoding reaches exact anls's codes", "[nmf][encode]") {
+  // X (50 x 12) against a random dictionary of k = 8 atoms (a unique
+  // optimum: the codes themselves must agree) and of k = 20 > n atoms (an
+  // overcomplete one: the errors must agree), with and without L1.
+  for (const int k : {8, 20})
+    for (const double l1 : {0.0, 0.05})
+      for (const GridShape shape : test::all_shapes(test::world_size())) {
+        ProcessGrid grid(MPI_COMM_WORLD, shape);
+        dist::DistMatrix x(grid, 50, 12, 4, 4);
+        test::fill(x);
+        const double norm2 = squared_norm(MPI_COMM_WORLD, x);
+        dist::Factor w = dist::Factor::rows_of(grid, k, x), h = dist::Factor::cols_of(grid, k, x);
+        nmf::random_init(3, 0.5, w, h);
+        auto codes = [&](const char* algo, long iterations, double tolerance) {
+          nmf::EncodeOptions options{nmf::parse_algorithm(algo), l1, iterations, tolerance};
+          const nmf::EncodeResult r = nmf::encode(grid, x, norm2, h, w, options);
+          return std::pair{r, test::gather(w)};
+        };
+        const auto [exact, exact_w] = codes("anls", 1, 0);
+        const auto [hals, hals_w] = codes("hals", 3000, 0);
+        const auto [mu, mu_w] = codes("mu", 3000, 0);
+        const auto [by_tol, tol_w] = codes("hals", 100000, 1e-6);
+        INFO("k=" << k << " l1=" << l1 << " on " << shape.str() << ": anls " << exact.rel_error << ", hals "
+                  << hals.rel_error << ", mu " << mu.rel_error << ", hals to tol " << by_tol.rel_error);
+        CHECK(exact.iterations == 1);
+        CHECK(hals.iterations == 3000);
+        CHECK(by_tol.stop_reason == nmf::StopReason::tol);
+        CHECK(by_tol.iterations < 100000);
+        if (l1 == 0) {  // without a penalty the error is the objective: nothing beats exact
+          CHECK(hals.rel_error >= exact.rel_error * (1 - 1e-9));
+          CHECK(hals.rel_error <= exact.rel_error * (1 + 1e-6));
+          CHECK(mu.rel_error <= exact.rel_error * (1 + 1e-2));
+        }
+        if (k < 12) CHECK(test::relative_difference(hals_w, exact_w) < 1e-5);
+        else CHECK(hals.rel_error == Approx(exact.rel_error).epsilon(1e-3));
+      }
 }

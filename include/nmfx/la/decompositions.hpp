@@ -8,10 +8,11 @@
 namespace nmfx::la {
 
 /// The k x k upper-triangular R (column-major, the same on every rank) of the
-/// QR factorization of the tall matrix whose rows are the k-vectors of `f`
-/// (over X's rows or columns, not replicated): ScaLAPACK pdgeqrf on f's
-/// blacs_context(), collective over f's reduce_comm(). Needs
-/// f.map.global_size() >= k.
+/// QR factorization of the matrix whose rows are the k-vectors of `f` (over
+/// X's rows or columns, not replicated): ScaLAPACK pdgeqrf on f's
+/// blacs_context(), collective over f's reduce_comm(). With fewer indices
+/// than k (an overcomplete factor) R is trapezoidal: its rows from
+/// f.map.global_size() on are zero.
 std::vector<double> qr_r(const dist::Factor& f);
 
 /// Singular values of a small m x n column-major matrix, descending (LAPACK

@@ -48,4 +48,13 @@ struct Evaluation {
 Evaluation evaluate(const ProcessGrid& grid, const dist::Factor& w, const dist::Factor& h,
                     long iteration);
 
+/// How sparse codes are per sample (per index of `w`, over its k entries):
+/// the mean number of active (positive) atoms and the mean Hoyer sparseness
+/// (a zero code counts as 0). Collective over w's reduce_comm(); the same on
+/// every rank of it.
+struct CodeSparsity {
+  double active = 0, hoyer = 0;
+};
+CodeSparsity code_sparsity(const dist::Factor& w);
+
 }  // namespace nmfx::metrics

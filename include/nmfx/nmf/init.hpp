@@ -21,10 +21,13 @@ void eye_init(dist::Factor& w, dist::Factor& h);
 /// (nndsvda), or with uniform random values in [0, mean(X)/100) (nndsvdar).
 enum class NndsvdFill { zeros, mean, random };
 
-/// NNDSVD (Boutsidis & Gallopoulos 2008) from X's leading k singular triplets
+/// NNDSVD (Boutsidis & Gallopoulos 2008) from X's leading singular triplets
 /// (`svd`, with vectors): each triplet's dominant non-negative part, its
-/// zeros filled as `fill` says. `w` is laid out like svd.u and `h` like
-/// svd.v. Collective: component norms are sums over the vectors'
+/// zeros filled as `fill` says. Components beyond X's rank (past the
+/// triplets svd holds, k > min(m, n), or whose vectors it left zero) start
+/// at uniform random values in [0, mean(X)/100) whatever `fill` says: zeros
+/// there would stay dead under every rule. `w` is laid out like svd.u and
+/// `h` like svd.v. Collective: component norms are sums over the vectors'
 /// reduce_comm().
 void nndsvd_init(const la::Svd& svd, NndsvdFill fill, double x_mean, std::uint64_t seed,
                  dist::Factor& w, dist::Factor& h);

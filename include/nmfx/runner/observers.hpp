@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "nmfx/core/progress.hpp"
 #include "nmfx/core/signals.hpp"
 #include "nmfx/metrics/plateau.hpp"
 #include "nmfx/runner/run_file.hpp"
@@ -76,16 +77,21 @@ class SnapshotTaker : public FitObserver {
   std::vector<const dist::Factor*> kept_;
 };
 
-/// One progress line every --progress iterations (rank 0 prints).
+/// One progress line every --progress iterations (rank 0 prints); on a
+/// terminal instead a live bar redrawn every iteration (see ProgressBar),
+/// with the time left until the last stage's last iteration.
 class ProgressPrinter : public FitObserver {
  public:
   ProgressPrinter(const FitState& state, const MetricsObserver& metrics, bool verbose);
   nmf::StopReason observe(const nmf::IterationView& view) override;
+  /// Ends the bar's line before the fit's summary.
+  void finish() { bar_.finish(); }
 
  private:
   const FitState& state_;
   const MetricsObserver& metrics_;
   bool verbose_;
+  ProgressBar bar_;
 };
 
 /// Writes the checkpoint every --checkpoint-every iterations, and when a

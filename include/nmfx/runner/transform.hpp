@@ -9,10 +9,16 @@
 
 namespace nmfx::runner {
 
-/// Non-negative codes W >= 0 minimizing ||X - W H|| for new data X against a
-/// run's dictionary H: one exact NNLS per sample, distributed like a fit.
+/// Non-negative codes W >= 0 minimizing 1/2 ||X - W H||^2 + l1 ||W||_1 for
+/// new data X against a run's dictionary H, distributed like a fit: one
+/// exact NNLS per sample (anls), or iterations of hals, mu or pgd, the
+/// default beyond nmf::exact_encode_atoms atoms.
 struct EncodeConfig {
   std::string run_path, data_path, dataset = "/X", output_path;
+  std::string algorithm;  // anls | hals | mu | pgd; empty: anls up to exact_encode_atoms, hals beyond
+  double l1 = 0;
+  long max_iterations = 300;
+  double tolerance = 1e-4;
   Precision precision = Precision::double_precision;  // of X and its product with H
 };
 void run_encode(MPI_Comm comm, const EncodeConfig& config, bool verbose);
