@@ -357,7 +357,7 @@ void run_autoencoder(MPI_Comm comm_handle, const Config& config, bool verbose) {
   out.write_attribute("command_line", config.command_line);
   out.write_attribute("grid", grid.shape().str());
   out.write_attribute("iterations", config.epochs);
-  out.write_attribute("stop_reason", std::string("max_iterations"));
+  out.write_attribute("stop_reason", std::string("max_iter"));
   const hsize_t k = hsize_t(config.rank), features = hsize_t(n);
   out.write_replicated("/H", {k, features}, p.decoder());
   io::write_factor(out, "/W", codes, io::FactorLayout::index_major);

@@ -57,8 +57,8 @@ double linear_svm_accuracy(const std::vector<double>& train, const std::vector<d
   prob.x = train_rows.rows.data();
   prob.bias = 1;
   parameter param{};
-  param.solver_type = L2R_L2LOSS_SVC_DUAL;
-  param.eps = 0.1;
+  param.solver_type = L2R_L2LOSS_SVC;
+  param.eps = 0.01;
   param.C = 1;
   if (const char* problem_text = check_parameter(&prob, &param)) throw Error(std::string("liblinear: ") + problem_text);
   set_print_string_function(quiet);
