@@ -305,12 +305,12 @@ std::vector<EpochRecord> train(const Communicator& comm, const Config& config, P
 
 void run_autoencoder(MPI_Comm comm_handle, const Config& config, bool verbose) {
   const Communicator comm(comm_handle);
+  agree(comm_handle, config.rank > 0 ? "" : "--rank: must be >= 1 (got " + std::to_string(config.rank) + ")");
   io::AtomicOutput output(comm_handle, config.output_path, {config.data_path, config.test_path});
   const ProcessGrid grid(comm_handle, {comm.size(), 1});
   io::File data = io::File::open_read(comm_handle, config.data_path);
   io::Samples train_set = io::read_samples(data, config.dataset, grid, dist::default_block);
   const long n = train_set.features, m = train_set.rows.global_size();
-  agree(comm_handle, config.rank > 0 ? "" : "--rank: must be >= 1 (got " + std::to_string(config.rank) + ")");
   std::string bad;
   for (double v : train_set.values)
     if (!std::isfinite(v)) {
@@ -379,6 +379,9 @@ void run_autoencoder(MPI_Comm comm_handle, const Config& config, bool verbose) {
   column("sparsity", &EpochRecord::sparsity);
   column("decay", &EpochRecord::decay);
   column("rel_error", &EpochRecord::rel_error);
+  std::vector<double> residual;  // as fit records it: the square root of rel_error
+  for (const EpochRecord& r : history) residual.push_back(std::sqrt(r.rel_error));
+  out.write_replicated("/history/rel_residual", {e}, residual.data());
   column("test_mse", &EpochRecord::test_mse);
   column("test_rel_error", &EpochRecord::test_rel_error);
   column("mean_activation", &EpochRecord::mean_activation);

@@ -52,6 +52,10 @@ TEST_CASE("autoencoder: 1, 2 and 4 ranks train the same model; evaluate judges i
          "assert np.abs(h - a['W'][:]).max() < 1e-12\n");
 
   const std::string run = in_folder("ae2.h5");
+  const Outcome info = nmfx(1, "info " + run);
+  INFO(info.output);
+  CHECK(info.status == 0);
+  CHECK(info.output.find("history: 2 iterations") != std::string::npos);
   const Outcome e = nmfx(2, "evaluate " + run + " " + test);
   INFO(e.output);
   REQUIRE(e.status == 0);

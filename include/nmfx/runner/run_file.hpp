@@ -15,6 +15,11 @@
 //   /metrics/...      per evaluation: spectra and their summaries
 //   /reference/...    sigma(X) and the Eckart-Young bound
 //   /state/...        checkpoints only: the rules' optimizer state
+//   /encoder/W, /encoder/b, /decoder/b
+//                     `nmfx autoencoder` (model "autoencoder"; /H its decoder's
+//                     atoms, /W the training codes, /history per epoch;
+//                     written by autoencoder/training.cpp)
+//   /evaluation/...   `nmfx evaluate`'s results on held-out data
 //
 // This lives with the runner, not in io: the schema is made of the nmf and
 // metrics types (histories, evaluations, rule states) that io sits below.
