@@ -125,7 +125,9 @@ Evaluation run_evaluate(MPI_Comm comm_handle, const EvaluateConfig& c, bool verb
   const Communicator comm(comm_handle);
   const ProcessGrid grid(comm_handle, {comm.size(), 1});
   Dictionary d = read_dictionary(comm_handle, c.run_path);
-  const std::string train_path = c.train_path.empty() ? d.data_path : c.train_path;
+  // The training labels: --train, else the run's own data file if it is still there.
+  const std::string train_path =
+      !c.train_path.empty() ? c.train_path : std::filesystem::exists(d.data_path) ? d.data_path : "";
   io::AtomicOutput output(comm_handle, c.run_path, {c.test_path, train_path});
 
   io::File test = io::File::open_read(comm_handle, c.test_path);
@@ -209,7 +211,7 @@ Evaluation run_evaluate(MPI_Comm comm_handle, const EvaluateConfig& c, bool verb
     });
     ev.svm_accuracy = comm.sum(accuracy);
   } else {
-    svm_note = train_path.empty() ? "no training data file (--train)" : !train_labelled
+    svm_note = train_path.empty() ? "the run's training data file is gone; give it with --train" : !train_labelled
                                         ? "'" + train_path + "' has no /labels" : "'" + c.test_path + "' has no /labels";
   }
 
