@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "nmfx/autoencoder/training.hpp"
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
 #include "nmfx/core/signals.hpp"
+#include "nmfx/evaluation/evaluate.hpp"
 #include "nmfx/runner/data.hpp"
 #include "nmfx/runner/fit.hpp"
 #include "nmfx/runner/info.hpp"
@@ -73,20 +75,24 @@ void add_precision(CLI::App* cmd, nmfx::Precision& precision, const std::string&
 }
 
 /// A registry setting on the command line: where CLI11 stores its value.
+/// S is settings::Setting (fit) or autoencoder::Setting: both declare each
+/// setting once, with the same fields.
+template <class S>
 struct SettingOption {
-  const Setting* setting;
+  const S* setting;
   CLI::Option* option;
   std::unique_ptr<Value> value;
 };
 
-/// The options of every fit setting, generated from the registry: typed, with
-/// their help and default.
-std::vector<SettingOption> add_settings(CLI::App* cmd) {
-  const nmfx::settings::FitConfig defaults;
+/// The options of every setting in `table`, generated from it: typed, with
+/// their help and default (from a default-constructed Config).
+template <class S, class Config>
+std::vector<SettingOption<S>> add_settings(CLI::App* cmd, const std::vector<S>& table) {
+  const Config defaults;
   // The registry checks each setting's range; this refuses what is no integer.
   const CLI::Validator any_integer = integer_in(LONG_MIN, LONG_MAX);
-  std::vector<SettingOption> out;
-  for (const Setting& s : nmfx::settings::fit_settings()) {
+  std::vector<SettingOption<S>> out;
+  for (const S& s : table) {
     const std::string names = s.positional ? s.name : (s.alias.empty() ? "" : s.alias + ",") + "--" + s.name;
     auto value = std::make_unique<Value>(s.get(defaults));
     CLI::Option* option = nullptr;
@@ -114,13 +120,15 @@ std::vector<SettingOption> add_settings(CLI::App* cmd) {
 
 /// Sets the settings given on the command line (each checked as the
 /// registry says); Error naming the flag.
-void apply_settings(const std::vector<SettingOption>& options, nmfx::settings::FitConfig& config) {
-  for (const SettingOption& o : options) {
+template <class S, class Config>
+void apply_settings(const std::vector<SettingOption<S>>& options, Config& config) {
+  for (const SettingOption<S>& o : options) {
     if (o.option->count() == 0) continue;
     try {
       o.setting->set(config, *o.value);
     } catch (const nmfx::Error& e) {
-      throw nmfx::Error(nmfx::settings::flag_name(*o.setting) + ": " + e.what(), true);
+      const std::string flag = o.setting->positional ? o.setting->name : "--" + o.setting->name;
+      throw nmfx::Error(flag + ": " + e.what(), true);
     }
   }
 }
@@ -157,7 +165,7 @@ int main(int argc, char** argv) {
   nmfx::runner::FitConfig fit;
   auto* fit_cmd = app.add_subcommand(
       "fit", "Factorize X ~ W H, or X ~ W1 W2 ... WL H with --model deep (run under mpirun)");
-  const std::vector<SettingOption> fit_options = add_settings(fit_cmd);
+  const auto fit_options = add_settings<Setting, nmfx::settings::FitConfig>(fit_cmd, nmfx::settings::fit_settings());
   fit_cmd->add_option("-o,--output", fit.output_path, "run file to write (HDF5)")->required();
   fit_cmd->add_flag("--resume", fit.resume, "continue from OUTPUT.checkpoint");
 
@@ -233,6 +241,25 @@ int main(int argc, char** argv) {
   pca_cmd->add_option("-o,--output", pca.output_path, "file to write")->required();
   add_precision(pca_cmd, pca.precision, "X and its QR factorization");
 
+  nmfx::autoencoder::Config autoencoder;
+  auto* autoencoder_cmd = app.add_subcommand(
+      "autoencoder", "Train the shallow non-negative sparse autoencoder of seed 004 (run under mpirun)");
+  const auto autoencoder_options = add_settings<nmfx::autoencoder::Setting, nmfx::autoencoder::Config>(
+      autoencoder_cmd, nmfx::autoencoder::settings());
+  autoencoder_cmd->add_option("-o,--output", autoencoder.output_path, "run file to write (HDF5)")->required();
+
+  nmfx::evaluation::EvaluateConfig evaluate;
+  auto* evaluate_cmd = app.add_subcommand(
+      "evaluate", "Judge a run's dictionary on held-out data: error, code sparsity, SVM accuracy, dilation");
+  evaluate_cmd->add_option("run", evaluate.run_path, "run file (nmfx fit or nmfx autoencoder)")->required();
+  evaluate_cmd->add_option("test", evaluate.test_path, "dataset file of held-out samples (with /labels)")->required();
+  evaluate_cmd->add_option("--train", evaluate.train_path,
+                           "the training dataset file, for its /labels (default: the run's 'data' attribute)");
+  evaluate_cmd->add_option("--dataset", evaluate.dataset, "matrix inside the data files")->capture_default_str();
+  evaluate_cmd->add_option("--samples", evaluate.samples, "test samples whose codes and reconstructions are kept")
+      ->capture_default_str()
+      ->transform(integer_in(0, 1000));
+
   nmfx::sweep::SweepOptions sweep;
   auto* sweep_cmd = app.add_subcommand(
       "sweep", "Run a grid of fits from a TOML file: groups of ranks under one mpirun, or one point "
@@ -294,6 +321,12 @@ int main(int argc, char** argv) {
       nmfx::runner::run_decode(MPI_COMM_WORLD, decode, root);
     } else if (pca_cmd->parsed()) {
       nmfx::runner::run_pca(MPI_COMM_WORLD, pca, root);
+    } else if (autoencoder_cmd->parsed()) {
+      apply_settings(autoencoder_options, autoencoder);
+      autoencoder.command_line = join(argc, argv);
+      nmfx::autoencoder::run_autoencoder(MPI_COMM_WORLD, autoencoder, root);
+    } else if (evaluate_cmd->parsed()) {
+      nmfx::evaluation::run_evaluate(MPI_COMM_WORLD, evaluate, root);
     } else if (sweep_cmd->parsed()) {
       sweep.action = *count_flag ? SweepAction::count : *list_flag ? SweepAction::list
                    : *collect_flag ? SweepAction::collect : SweepAction::run;

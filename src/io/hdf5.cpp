@@ -202,6 +202,19 @@ File File::create(MPI_Comm comm, const std::string& path) {
   return File(comm, path, Handle(id, H5Fclose));
 }
 
+File File::open_write(MPI_Comm comm, const std::string& path) {
+  silence_hdf5();
+  Handle fapl = mpio_access(comm);
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
+  agree(comm, id < 0 ? "cannot open '" + path + "' for writing" : "");
+  return File(comm, path, Handle(id, H5Fclose));
+}
+
+void File::remove(const std::string& object) {
+  if (!exists(object)) return;
+  checked(H5Ldelete(id(), object.c_str(), H5P_DEFAULT), "cannot remove " + object + " from '" + path_ + "'");
+}
+
 void File::close() {
   if (!file_.valid()) return;
   const herr_t status = H5Fclose(file_.get());

@@ -188,6 +188,20 @@ void write_matrix(File& file, const std::string& dataset, const dist::BasicDistM
                   dataset + " to '" + file.path() + "'");
 }
 
+Samples read_samples(const File& file, const std::string& dataset, const ProcessGrid& grid, int row_block) {
+  if (grid.shape().cols != 1) throw Error("read_samples needs a grid of one column, not " + grid.shape().str());
+  hsize_t rows = 0, cols = 0;
+  Handle set;
+  collectively(grid.comm(), [&] { set = open_2d(file, dataset, rows, cols); });
+  dist::require_matrix_memory(grid, dataset + " in '" + file.path() + "'", long(rows), long(cols),
+                              row_block, int(cols > 0 ? cols : 1), 1);
+  Samples s{dist::BlockCyclic1D(long(rows), row_block, grid.shape().rows, grid.my_row()), long(cols), {}};
+  s.values.resize(std::size_t(s.local_count()) * cols);
+  transfer(set.get(), true, pieces(s.rows), whole(long(cols)), hsize_t(s.local_count()), cols,
+           s.values.data(), dataset + " from '" + file.path() + "'");
+  return s;
+}
+
 template dist::DistMatrix read_matrix(const File&, const std::string&, const ProcessGrid&, int, int, long);
 template dist::SingleDistMatrix read_matrix(const File&, const std::string&, const ProcessGrid&, int, int, long);
 template void write_matrix(File&, const std::string&, const dist::DistMatrix&, const ProcessGrid&, Precision,

@@ -51,6 +51,12 @@ class File {
   /// Creates (truncates) `path`. Error when it cannot be created.
   static File create(MPI_Comm comm, const std::string& path);
 
+  /// Opens an existing file to add to it (a temporary copy of an output:
+  /// see AtomicOutput). Error when it cannot be opened.
+  static File open_write(MPI_Comm comm, const std::string& path);
+  /// Removes a group or dataset (nothing when it is missing).
+  void remove(const std::string& object);
+
   MPI_Comm comm() const { return comm_; }
   const std::string& path() const { return path_; }
   hid_t id() const { return file_.get(); }

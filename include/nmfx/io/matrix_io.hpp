@@ -46,6 +46,20 @@ void write_matrix(File& file, const std::string& dataset, const dist::BasicDistM
                   const ProcessGrid& grid, Precision precision = Precision::double_precision,
                   long buffer_bytes = transfer_buffer_bytes);
 
+/// The rows (samples) of a 2-D dataset spread over the ranks of a pr x 1
+/// grid in blocks of `row_block`, each sample contiguous.
+struct Samples {
+  dist::BlockCyclic1D rows;   // which global rows this rank holds
+  long features = 0;          // the dataset's columns
+  std::vector<double> values; // local rows x features, row-major (samples as columns of a features x rows matrix)
+  long local_count() const { return rows.local_size(); }
+  const double* sample(long local_index) const { return values.data() + local_index * features; }
+};
+
+/// Reads `dataset` as Samples on `grid` (which must have one column); Error
+/// on every rank as read_matrix gives it.
+Samples read_samples(const File& file, const std::string& dataset, const ProcessGrid& grid, int row_block);
+
 /// How a factor lies in a file: W as [m][k] (one row per sample), H as [k][n]
 /// (one row per atom).
 enum class FactorLayout { index_major, component_major };

@@ -17,6 +17,11 @@
 //   /snapshots/...    --snapshots: iteration, and per kept block a 3-D stack
 //   /state/...        checkpoints only: the rules' optimizer state
 //   /timing           run files only: attributes, seconds per activity
+//   /encoder/W, /encoder/b, /decoder/b
+//                     `nmfx autoencoder` (model "autoencoder"; /H its decoder's
+//                     atoms, /W the training codes, /history per epoch;
+//                     written by autoencoder/training.cpp)
+//   /evaluation/...   `nmfx evaluate`'s results on held-out data
 //
 // This lives with the runner, not in io: the schema is made of the nmf and
 // metrics types (histories, evaluations, rule states) that io sits below.
