@@ -207,7 +207,7 @@ const Case cases[] = {
     {"sweep {d}/good.toml -o {d}/good.h5", 1, "the output '{d}/good.h5' is not a folder"},
     {"sweep {d}/good.toml --collect -o {d}/good.h5", 1, "is not a folder"},
     // Fixed in this change (were pending).
-    {"sweep {d}/good.toml --group-size 3", 1, "--group-size 3 does not divide the 2 ranks"},
+    {"sweep {d}/good.toml --group-size 3", 1, "--group-size 3 does not divide the"},
     {"sweep {d}/good.toml --task 2", 1, "--task 2 is out of range"},
     {"decode {d}/codes_nan.h5 {d}/run.h5 -o {out}", 1, "is not finite and non-negative"},
     {"import --format idx {d}/float.idx -o {out}", 1, "holds IDX type 0x0d"},
