@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,8 +145,9 @@ int main(int argc, char** argv) {
   // starts: from here on a signal only sets a flag (the fit stops at its next
   // iteration, or exits 75 before the first one with nothing written).
   const std::string command = argc > 1 ? argv[1] : "";
-  std::optional<nmfx::StopSignals> signals;
-  if (command == "fit" || command == "sweep") signals.emplace();
+  // The handler stays until the process ends: a signal while MPI shuts down
+  // must not turn a clean exit 75 into a kill.
+  if (command == "fit" || command == "sweep") nmfx::catch_stop_signals_until_exit();
   nmfx::MpiEnvironment mpi(argc, argv);
   const int rank = mpi.world().rank();
   const bool root = rank == 0;

@@ -22,4 +22,10 @@ StopSignals::~StopSignals() {
 
 bool StopSignals::received() const { return stop_signal != 0; }
 
+void catch_stop_signals_until_exit() {
+  stop_signal = 0;
+  std::signal(SIGTERM, on_stop);
+  std::signal(SIGUSR1, on_stop);
+}
+
 }  // namespace nmfx

@@ -22,4 +22,10 @@ class StopSignals {
   void (*previous_usr1_)(int);
 };
 
+/// Catches SIGTERM and SIGUSR1 as StopSignals does, for the rest of the
+/// process (never restored): main's choice for fit and sweep, so that a
+/// signal arriving while MPI and the libraries shut down cannot kill a
+/// process that has already stopped cleanly. Guards made later nest inside.
+void catch_stop_signals_until_exit();
+
 }  // namespace nmfx
