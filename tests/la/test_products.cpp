@@ -22,8 +22,8 @@ struct Case {
 TEST_CASE("distributed products equal serial ones on every grid and odd size", "[la]") {
   // Odd sizes, blocks that do not divide them, ranks that own nothing (3
   // rows on 4 process rows with block 2), and more rows or columns than a
-  // panel of the products (4096).
-  const Case cases[] = {{37, 23, 5, 4}, {3, 11, 2, 2}, {64, 64, 7, 64}, {50, 9, 3, 5}, {9000, 5, 3, 64}, {6, 9000, 2, 64}};
+  // panel of the products (65536).
+  const Case cases[] = {{37, 23, 5, 4}, {3, 11, 2, 2}, {64, 64, 7, 64}, {50, 9, 3, 5}, {70000, 3, 2, 64}, {4, 70000, 2, 64}};
   for (const Case& t : cases)
     for (const GridShape shape : test::all_shapes(test::world_size())) {
       ProcessGrid grid(MPI_COMM_WORLD, shape);

@@ -10,7 +10,7 @@ namespace nmfx::la {
 /// out = (X H^T)^T for this rank's rows of X (`h` over X's columns, `out`
 /// over X's rows, k x local_rows, identical on every copy). Local GEMM, then
 /// a sum over h's reduce_comm() (the grid row). The GEMM runs in panels of
-/// at most 4096 rows, so its scratch is at most 4096 x k. For a
+/// at most 65536 rows, so its scratch is at most 65536 x k. For a
 /// single-precision X it is SGEMM on a float copy of the factor's panel,
 /// summing at most 4096 terms in float and the rest in double; `out` is
 /// double either way.
