@@ -65,12 +65,13 @@ TEST_CASE("snapshots: the same on every grid, with their spectra, and log:N dist
 TEST_CASE("snapshots survive a signal and --resume bit for bit", "[cli]") {
   const std::string data = in_folder("lab-resume.h5"), ref = in_folder("lab-ref.h5"), out = in_folder("lab-sig.h5");
   REQUIRE(nmfx(1, "synth --rows 300 --cols 200 --rank 8 --noise 0.05 --seed 3 -o " + data).status == 0);
-  const std::string args = "fit " + data + " -k 8 --algo adam --lr 0.01 --max-iter 4000 --metrics-every 0 "
-                           "--progress 0 --no-reference --snapshots every:250 --snapshot-w";
+  // Long enough (seconds on an idle machine) that the signal comes mid-run.
+  const std::string args = "fit " + data + " -k 8 --algo adam --lr 0.01 --max-iter 30000 --metrics-every 0 "
+                           "--progress 0 --no-reference --snapshots every:1500 --snapshot-w";
   REQUIRE(nmfx(2, args + " -o " + ref).status == 0);
-  signal_and_resume(args, out, 500, 1.0);
+  signal_and_resume(args, out, 3000, 1.0);
   python("a = h5py.File('" + ref + "', 'r'); b = h5py.File('" + out + "', 'r')\n"
-         "assert list(b['snapshots/iteration'][:]) == list(range(0, 4001, 250))\n"
+         "assert list(b['snapshots/iteration'][:]) == list(range(0, 30001, 1500))\n"
          "for n in ('snapshots/iteration', 'snapshots/H', 'snapshots/W', 'metrics/spectrum', 'W', 'H'):\n"
          "    assert np.array_equal(a[n][:], b[n][:]), n\n");
 }
