@@ -60,16 +60,6 @@ Setting field(const char* name, Type type, const char* attribute, const char* he
   return s;
 }
 
-std::function<void(const std::string&)> one_of(std::vector<std::string> choices) {
-  return [choices](const std::string& v) {
-    std::string known;
-    for (const auto& c : choices) {
-      if (v == c) return;
-      known += (known.empty() ? "" : ", ") + c;
-    }
-    throw Error("unknown value '" + v + "' (choose " + known + ")");
-  };
-}
 
 template <class T>
 std::function<void(const T&)> in_range(T low, T high, bool open_low = false, bool open_high = false) {
@@ -93,10 +83,10 @@ std::vector<Setting> declare() {
                          in_range(1, 2147483647)));
   s.back().alias = "-k";
   s.push_back(field<std::string>("decoder", T::text, "decoder", "decoder activation: sigmoid | identity",
-                                 &Config::decoder, one_of({"sigmoid", "identity"})));
+                                 &Config::decoder, settings::one_of({"sigmoid", "identity"})));
   s.push_back(field<std::string>("penalty", T::text, "penalty",
                                  "sparsity penalty on each unit's mean activation: none | kl | epsl1 | log",
-                                 &Config::penalty, one_of({"none", "kl", "epsl1", "log"})));
+                                 &Config::penalty, settings::one_of({"none", "kl", "epsl1", "log"})));
   s.push_back(field<double>("target", T::number, "target", "target mean activation p", &Config::target,
                             in_range(0.0, 1.0, true, true)));
   s.push_back(field<double>("beta", T::number, "beta", "weight of the sparsity penalty", &Config::beta,
@@ -106,14 +96,14 @@ std::vector<Setting> declare() {
   s.push_back(field<std::string>("nonnegative", T::text, "nonnegative",
                                  "decoder weights >= 0: projection (after every step) | decay (asymmetric "
                                  "weight decay) | none",
-                                 &Config::nonnegative, one_of({"projection", "decay", "none"})));
+                                 &Config::nonnegative, settings::one_of({"projection", "decay", "none"})));
   s.push_back(field<double>("decay", T::number, "decay", "decay: lambda, the weight decay's strength",
                             &Config::decay, in_range(0.0, huge)));
   s.push_back(field<double>("alpha", T::number, "alpha",
                             "decay: the decay of non-negative weights relative to negative ones",
                             &Config::alpha, in_range(0.0, 1.0)));
   s.push_back(field<std::string>("optimizer", T::text, "optimizer", "adam | sgd", &Config::optimizer,
-                                 one_of({"adam", "sgd"})));
+                                 settings::one_of({"adam", "sgd"})));
   s.push_back(field<double>("learning-rate", T::number, "learning_rate", "step size", &Config::learning_rate,
                             in_range(0.0, huge, true)));
   s.push_back(field<long>("batch-size", T::integer, "batch_size", "samples per minibatch (all ranks together)",

@@ -69,16 +69,6 @@ Check<T> at_least(T low) {
   };
 }
 
-Check<std::string> one_of(std::vector<std::string> choices) {
-  return [choices](const std::string& v) {
-    std::string known;
-    for (const auto& c : choices) {
-      if (v == c) return;
-      known += (known.empty() ? "" : ", ") + c;
-    }
-    throw Error("unknown value '" + v + "' (choose " + known + ")");
-  };
-}
 
 struct Access {
   std::function<Value(const FitConfig&)> get;
@@ -243,6 +233,17 @@ std::vector<Setting> declare() {
 }
 
 }  // namespace
+
+std::function<void(const std::string&)> one_of(std::vector<std::string> choices) {
+  return [choices](const std::string& v) {
+    std::string known;
+    for (const auto& c : choices) {
+      if (v == c) return;
+      known += (known.empty() ? "" : ", ") + c;
+    }
+    throw Error("unknown value '" + v + "' (choose " + known + ")");
+  };
+}
 
 const std::vector<Setting>& fit_settings() {
   static const std::vector<Setting> settings = declare();

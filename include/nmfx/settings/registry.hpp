@@ -103,6 +103,10 @@ Attribute to_attribute(const Setting& setting, const FitConfig& config);
 /// texts quoted.
 std::string value_text(const Setting& setting, const Attribute& value);
 
+/// A check that a text is one of `choices`: Error "unknown value 'v'
+/// (choose a, b, c)" otherwise (for settings tables).
+std::function<void(const std::string&)> one_of(std::vector<std::string> choices);
+
 /// "--name" (or "name" for an operand) for messages.
 std::string flag_name(const Setting& setting);
 
