@@ -49,6 +49,30 @@ Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n,
   return out;
 }
 
+/// 1/2 x^T G x - c^T x for a k x k column-major G.
+double quadratic(int k, const std::vector<double>& g, const std::vector<double>& c, const std::vector<double>& x) {
+  double v = 0;
+  for (int i = 0; i < k; ++i) {
+    double gx = 0;
+    for (int j = 0; j < k; ++j) gx += g[std::size_t(j * k + i)] * x[std::size_t(j)];
+    v += 0.5 * x[std::size_t(i)] * gx - c[std::size_t(i)] * x[std::size_t(i)];
+  }
+  return v;
+}
+
+/// The serial NNLS reference: coordinate descent on the quadratic above from
+/// 0, 20000 sweeps (run to convergence for these small problems).
+std::vector<double> coordinate_descent(int k, const std::vector<double>& g, const std::vector<double>& c) {
+  std::vector<double> x(static_cast<std::size_t>(k), 0.0);
+  for (int sweep = 0; sweep < 20000; ++sweep)
+    for (int i = 0; i < k; ++i) {
+      double grad = -c[std::size_t(i)];
+      for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * x[std::size_t(j)];
+      x[std::size_t(i)] = std::max(0.0, x[std::size_t(i)] - grad / g[std::size_t(i * k + i)]);
+    }
+  return x;
+}
+
 }  // namespace
 
 TEST_CASE("mu, hals, anls and pgd never increase the objective", "[nmf]") {
@@ -288,23 +312,9 @@ TEST_CASE("NNLS stays optimal when atoms are (nearly) duplicates", "[nmf]") {
         for (int d = 0; d < dims; ++d) g[std::size_t(j * k + i)] += b[std::size_t(i * dims + d)] * b[std::size_t(j * dims + d)];
       for (int d = 0; d < dims; ++d) c[std::size_t(i)] += b[std::size_t(i * dims + d)] * target[std::size_t(d)];
     }
-    auto objective = [&](const std::vector<double>& x) {
-      double v = 0;
-      for (int i = 0; i < k; ++i) {
-        double gx = 0;
-        for (int j = 0; j < k; ++j) gx += g[std::size_t(j * k + i)] * x[std::size_t(j)];
-        v += 0.5 * x[std::size_t(i)] * gx - c[std::size_t(i)] * x[std::size_t(i)];
-      }
-      return v;
-    };
+    auto objective = [&](const std::vector<double>& x) { return quadratic(k, g, c, x); };
     // Reference: coordinate descent run to convergence.
-    std::vector<double> cd(static_cast<std::size_t>(k), 0.0);
-    for (int sweep = 0; sweep < 20000; ++sweep)
-      for (int i = 0; i < k; ++i) {
-        double grad = -c[std::size_t(i)];
-        for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * cd[std::size_t(j)];
-        cd[std::size_t(i)] = std::max(0.0, cd[std::size_t(i)] - grad / g[std::size_t(i * k + i)]);
-      }
+    const std::vector<double> cd = coordinate_descent(k, g, c);
     std::vector<double> x(static_cast<std::size_t>(k), 1.0), scratch;
     nmf::solve_nnls(k, g.data(), c.data(), x.data(), scratch);
     INFO("perturbation " << perturbation);
@@ -331,22 +341,8 @@ TEST_CASE("NNLS is optimal against overcomplete dictionaries (singular G)", "[nm
       }
       double norm2 = 0;  // 1/2 ||target||^2 makes the objective the squared residual / 2
       for (double t : target) norm2 += t * t;
-      auto objective = [&](const std::vector<double>& x) {
-        double v = 0.5 * norm2;
-        for (int i = 0; i < k; ++i) {
-          double gx = 0;
-          for (int j = 0; j < k; ++j) gx += g[std::size_t(j * k + i)] * x[std::size_t(j)];
-          v += 0.5 * x[std::size_t(i)] * gx - c[std::size_t(i)] * x[std::size_t(i)];
-        }
-        return v;
-      };
-      std::vector<double> cd(static_cast<std::size_t>(k), 0.0);
-      for (int sweep = 0; sweep < 20000; ++sweep)
-        for (int i = 0; i < k; ++i) {
-          double grad = -c[std::size_t(i)];
-          for (int j = 0; j < k; ++j) grad += g[std::size_t(j * k + i)] * cd[std::size_t(j)];
-          cd[std::size_t(i)] = std::max(0.0, cd[std::size_t(i)] - grad / g[std::size_t(i * k + i)]);
-        }
+      auto objective = [&](const std::vector<double>& x) { return 0.5 * norm2 + quadratic(k, g, c, x); };
+      const std::vector<double> cd = coordinate_descent(k, g, c);
       for (int start = 0; start < 3; ++start) {
         std::vector<double> x(static_cast<std::size_t>(k));
         for (int i = 0; i < k; ++i) x[std::size_t(i)] = start == 0 ? 0.0 : start == 1 ? 1.0 : double(i % 2);
