@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "nmfx/core/error.hpp"
 #include "nmfx/core/timing.hpp"
 #include "nmfx/la/blas.hpp"
 #include "nmfx/la/products.hpp"
@@ -50,15 +51,19 @@ double inner(const std::vector<double>& a, const std::vector<double>& b) {
 /// metric P_{i-1} = A^T A (A = W1 ... W_{i-1}), which turns the global loss
 /// into 1/2 ||Z - W_i B||^2_P + const. Every block's half-step is then the
 /// same two lines whatever the loss. X is double or single precision
-/// (`Scalar`); everything else is double.
+/// (`Scalar`); everything else is double. With a mask, X's left-out entries
+/// hold the current model's values whenever a block is posed or the errors
+/// measured (imputed again after every update; see mask.hpp).
 template <class Scalar>
 class Iteration {
  public:
   Iteration(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
-            const Phase& phase)
+            const Phase& phase, Mask<Scalar>* mask)
       : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
-        depth_(model.depth()), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
-        cross_(dist::Factor::replicated(grid, 0, 0)) {}
+        depth_(model.depth()), mask_(mask), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
+        cross_(dist::Factor::replicated(grid, 0, 0)) {
+    if (mask && !phase.global) throw Error("masked NMF fits the global loss only (not the layer losses)");
+  }
 
   /// The products of the current model (at the start, or after a resume).
   void prepare() {
@@ -79,6 +84,10 @@ class Iteration {
   /// codes) at the current model, left in cross_, gram_, right_.
   void pose(int block) {
     const int L = depth_;
+    if (mask_) {
+      impute();
+      if (block > 0 && !z1_current_) refresh_first_layer();
+    }
     if (block == 0) {  // W1: data X
       const dist::Factor& b = model_.h[0];
       shape(cross_, b.k, model_.w[0]);
@@ -156,10 +165,12 @@ class Iteration {
     for (int j = 0; j < d; ++j) grams.push_back(code_gram(j));
     const double model2 = inner(metric(d), grams.back());
     const double cross = hd.reduce_comm().sum(inner(projected_x(d), hd.local));
-    double shared[2] = {seconds, squared_error(x_norm2_ - 2 * cross + model2) / norm2};
+    const Imputed imputed = measure_imputed();
+    double shared[2] = {seconds, squared_error(x_norm2_ + imputed.values2 - 2 * (cross + imputed.cross_change) +
+                                               model2) / norm2};
     grid_.full_comm().max(shared, 2);
-    Record record{iteration, shared[0], shared[1], {}};
-    if (depth_ > 1) record.layer_rel_error = layer_errors(grams);
+    Record record{iteration, shared[0], shared[1], {}, imputed.heldout_rel_error};
+    if (depth_ > 1) record.layer_rel_error = layer_errors(grams, imputed);
     return record;
   }
 
@@ -173,6 +184,7 @@ class Iteration {
       const Timed timed(Activity::updates);
       rule.update(f, cross_, gram_.data(), right_.empty() ? nullptr : right_.data());
     }
+    imputed_current_ = false;
     if (block < L && couples(block)) normalize(block);
     if (block == 0) refresh_first_layer();
     if (phase_.global && block == 2 * L - 1) imply_codes();
@@ -201,9 +213,50 @@ class Iteration {
   /// z1_ = W1^T X and p1_ = W1^T W1 for the current W1 (the second GEMM).
   void refresh_first_layer() {
     const dist::Factor& w = model_.w[0];
+    if (mask_) {
+      impute();
+      z1_values_ = mask_->values();
+      z1_current_ = true;
+    }
     la::wtx(x_, w, z1_);
     p1_.resize(std::size_t(w.k) * w.k);
     la::gram(w, p1_.data());
+  }
+
+  /// Writes the current model's values into X's left-out entries, unless
+  /// they hold them already. Local.
+  void impute() {
+    if (imputed_current_) return;
+    const Timed timed(Activity::products);
+    const dist::Factor& b = model_.h[std::size_t(depth_ - 1)];
+    sums_ = depth_ == 1 ? mask_->impute(model_.w[0], b) : mask_->impute(partial_product(model_, depth_), b);
+    imputed_current_ = true;
+    z1_current_ = false;
+  }
+
+  /// What the left-out entries add to the errors of the current model.
+  struct Imputed {
+    double values2 = 0;       // their squared norm, as X holds them now
+    double cross_change = 0;  // <X, A H> now minus with the values z1_ saw
+    double heldout_rel_error = std::numeric_limits<double>::quiet_NaN();
+  };
+  /// Collective when masked.
+  Imputed measure_imputed() {
+    Imputed out;
+    if (!mask_) return out;
+    impute();
+    // z1_ may be W1^T of X's earlier values: <X, A H> changes by each
+    // left-out entry's change times the model's value there.
+    const std::vector<double> now = mask_->values();
+    const std::vector<double>& model = mask_->model_values();
+    double sums[3] = {sums_.values2, 0, sums_.heldout2};
+    for (std::size_t e = 0; e < now.size(); ++e) sums[1] += (now[e] - z1_values_[e]) * model[e];
+    grid_.full_comm().sum(sums, 3);
+    out.values2 = sums[0];
+    out.cross_change = sums[1];
+    if (mask_->hidden() > 0)
+      out.heldout_rel_error = mask_->hidden_norm2() > 0 ? sums[2] / mask_->hidden_norm2() : 0.0;
+    return out;
   }
 
   /// Global loss: h[j] = W_{j+2} h[j+1], from H leftwards.
@@ -258,16 +311,17 @@ class Iteration {
 
   /// ||D_{i-1} - W_i H_i||^2 / ||D_{i-1}||^2 for the layers 1..d whose code
   /// Gram matrices are `grams` (D_0 = X, D_{i-1} = H_{i-1}); NaN beyond d.
-  std::vector<double> layer_errors(const std::vector<std::vector<double>>& grams) {
+  std::vector<double> layer_errors(const std::vector<std::vector<double>>& grams, const Imputed& imputed) {
     std::vector<double> out(std::size_t(depth_), std::numeric_limits<double>::quiet_NaN());
     for (std::size_t j = 0; j < grams.size(); ++j) {
       const dist::Factor& w = model_.w[j];
       const dist::Factor& h = model_.h[j];
       double data2 = x_norm2_, cross = 0, model2 = 0;
       const std::vector<double>& hh = grams[j];
-      if (j == 0) {
+      if (j == 0) {  // W1 H1 = A H under the global loss, the only one masked
         cross = inner(z1_.local, h.local);
         model2 = inner(p1_, hh);
+        data2 += imputed.values2;
       } else {
         const std::vector<double>& previous = grams[j - 1];
         data2 = 0;
@@ -280,8 +334,10 @@ class Iteration {
         model2 = inner(ww, hh);
       }
       cross = h.reduce_comm().sum(cross);
+      if (j == 0) cross += imputed.cross_change;
       const double e = squared_error(data2 - 2 * cross + model2);
-      out[j] = data2 > 0 ? e / data2 : 0.0;
+      const double norm2 = j == 0 ? x_norm2_ : data2;
+      out[j] = norm2 > 0 ? e / norm2 : 0.0;
     }
     grid_.full_comm().max(out);
     return out;
@@ -293,6 +349,11 @@ class Iteration {
   Model& model_;
   Phase phase_;
   int depth_;
+  Mask<Scalar>* mask_;
+  bool imputed_current_ = false;   // X's left-out entries hold the model's values
+  bool z1_current_ = false;        // z1_ is of X's current values
+  ImputedSums sums_;               // of the last imputation
+  std::vector<double> z1_values_;  // the left-out entries' values z1_ saw
   dist::Factor z1_;          // W1^T X (r1 x local cols)
   std::vector<double> p1_;   // W1^T W1
   dist::Factor cross_;
@@ -331,8 +392,8 @@ const char* stop_reason_name(StopReason reason) {
 template <class Scalar>
 SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
                   const Rules& rules, const Phase& phase, const StopCriteria& stop,
-                  const Observer& observer, const std::vector<Record>& resumed) {
-  Iteration<Scalar> iteration(grid, x, x_norm2, model, phase);
+                  const Observer& observer, const std::vector<Record>& resumed, Mask<Scalar>* mask) {
+  Iteration<Scalar> iteration(grid, x, x_norm2, model, phase, mask);
   // A resumed solve continues the clock where the earlier one stopped.
   const double start = wall_time() - (resumed.empty() ? 0.0 : resumed.back().seconds);
   SolveResult result;
@@ -432,9 +493,9 @@ SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
 
 template <class Scalar>
 BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const Model& model,
-                           const Phase& phase, int block) {
+                           const Phase& phase, int block, Mask<Scalar>* mask) {
   Model copy = model;
-  Iteration<Scalar> iteration(grid, x, 0.0, copy, phase);
+  Iteration<Scalar> iteration(grid, x, 0.0, copy, phase, mask);
   iteration.prepare();
   iteration.pose(block);
   return {iteration.cross(), iteration.gram(), iteration.right()};
@@ -443,12 +504,12 @@ BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<
 #define NMFX_SOLVER_FOR(Scalar)                                                                          \
   template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double, Model&,          \
                              const Rules&, const Phase&, const StopCriteria&, const Observer&,                 \
-                             const std::vector<Record>&);                                                      \
+                             const std::vector<Record>&, Mask<Scalar>*);                                       \
   template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double, dist::Factor&,   \
                              dist::Factor&, UpdateRule&, UpdateRule&, const StopCriteria&, const Observer&,    \
                              const std::vector<Record>&);                                                      \
   template BlockProblem block_problem(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, const Model&,   \
-                                      const Phase&, int);
+                                      const Phase&, int, Mask<Scalar>*);
 NMFX_SOLVER_FOR(double)
 NMFX_SOLVER_FOR(float)
 #undef NMFX_SOLVER_FOR

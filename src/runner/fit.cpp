@@ -115,19 +115,29 @@ struct Problem {
       x = io::read_matrix<Scalar>(data_, c.dataset, grid, block, block);
     }
     data_.close();
-    dist::require_nonnegative_finite(grid.comm(), x, what);
-    double sums[2] = {0, 0};  // sum and sum of squares
-    double largest = 0;
-    for (const Scalar entry : x.local) {
-      const double v = entry;
-      sums[0] += v;
-      sums[1] += v * v;
-      largest = std::max(largest, v);
+    dist::require_nonnegative_finite(grid.comm(), x, what, c.missing == "nan");
+    double sums[3] = {0, 0, double(m) * double(n)};  // sum, sum of squares and count of the counted entries
+    if (plan.masked()) {
+      mask = std::make_unique<nmf::Mask<Scalar>>(grid, x, c.missing == "nan", c.holdout, c.seed);
+      sums[0] = mask->counted_sum();
+      sums[1] = mask->counted_norm2();
+      sums[2] = double(mask->counted());
+    } else {
+      for (const Scalar entry : x.local) {
+        sums[0] += double(entry);
+        sums[1] += double(entry) * double(entry);
+      }
+      grid.full_comm().sum(sums, 2);
     }
-    grid.full_comm().sum(sums, 2);
+    double largest = 0;
+    for (const Scalar entry : x.local) largest = std::max(largest, double(entry));
     sum = sums[0];
     norm2 = sums[1];
-    if (!(norm2 > 0)) throw Error(what + " is all zeros; there is nothing to factorize", true);
+    counted = sums[2];
+    if (!(norm2 > 0))
+      throw Error(what + (mask ? " has no non-zero entry left to fit" : " is all zeros") +
+                      "; there is nothing to factorize",
+                  true);
     // Squared norms (errors, Gram matrices) must not overflow.
     // Single precision: HDF5 turns entries beyond float's range into its
     // largest value.
@@ -149,12 +159,16 @@ struct Problem {
                   what.c_str(), x.rows.global_size(), x.cols.global_size(), wall_time() - start,
                   c.algorithm.c_str(), model.c_str(), grid.shape().str().c_str(), block, grid.size(),
                   grid.size() > 1 ? "s" : "", single ? ", single precision" : "");
+      if (mask)
+        std::printf("nmfx fit: masked: %ld entries fitted, %ld missing, %ld hidden (--holdout %g)\n",
+                    mask->counted(), mask->missing(), mask->hidden(), c.holdout);
     }
   }
   Problem(const Problem&) = delete;
   Problem& operator=(const Problem&) = delete;
 
-  double mean() const { return sum / (double(x.rows.global_size()) * double(x.cols.global_size())); }
+  /// The mean of the counted entries.
+  double mean() const { return sum / counted; }
 
  private:
   io::File data_;  // open until X is read (its shape is read once)
@@ -164,7 +178,9 @@ struct Problem {
   ProcessGrid grid;
   int block;
   dist::BasicDistMatrix<Scalar> x;
-  double sum = 0, norm2 = 0;
+  /// Masked NMF: X's entries left out of the objective (null: none).
+  std::unique_ptr<nmf::Mask<Scalar>> mask;
+  double sum = 0, norm2 = 0, counted = 0;  // over the entries the objective counts
 };
 
 /// sigma(X) and the Eckart-Young bound on the error of any rank-k model.
@@ -287,6 +303,7 @@ FitSummary summarize(const ProcessGrid& grid, const nmf::SolveResult& result,
   s.iterations = result.iterations;
   s.stop_reason = result.stop_reason;
   s.rel_error = result.history.back().rel_error;
+  s.heldout_rel_error = result.history.back().heldout_rel_error;
   s.seconds = result.history.back().seconds;
   // Per iteration of the loop: the initial point's products are excluded.
   s.seconds_per_iteration =
@@ -312,9 +329,10 @@ void print_summary(const FitSummary& s, const std::string& output) {
       std::printf(" %s %.2f (%.0f%%),", activity_name(Activity(a)), t.seconds[a], 100 * t.seconds[a] / t.total);
   std::printf(" other %.2f (%.0f%%); peak memory %s per rank\n", t.other, 100 * t.other / t.total,
               format_bytes(t.peak_resident_bytes).c_str());
-  std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, %.4f s/iteration; wrote %s\n",
-              s.iterations, nmf::stop_reason_name(s.stop_reason), s.rel_error, std::sqrt(s.rel_error),
-              s.seconds_per_iteration, output.c_str());
+  std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, ", s.iterations,
+              nmf::stop_reason_name(s.stop_reason), s.rel_error, std::sqrt(s.rel_error));
+  if (!std::isnan(s.heldout_rel_error)) std::printf("heldout_rel_error %.6e, ", s.heldout_rel_error);
+  std::printf("%.4f s/iteration; wrote %s\n", s.seconds_per_iteration, output.c_str());
 }
 
 /// A fit in progress: the model and its rules, what has been measured, the
@@ -325,7 +343,8 @@ class Training {
   Training(const FitPlan& plan, const Problem<Scalar>& problem, bool verbose)
       : plan_(plan), problem_(problem), verbose_(verbose), checkpoint_(checkpoint_path(plan.config)) {
     if (plan.deep()) measured_.layers.resize(plan.ranks.size() - 1);
-    if (plan.config.reference) measure_reference(problem, plan.ranks.back(), measured_, verbose);
+    // Masked data has no Eckart-Young bound: the best masked model is not a truncated SVD.
+    if (plan.config.reference && !plan.masked()) measure_reference(problem, plan.ranks.back(), measured_, verbose);
     make_trainee(plan, problem, trainee_);
     require_snapshot_memory();
     progress_.run_id = run_file::new_run_id(problem.grid.full_comm());  // a resume reads it back
@@ -361,7 +380,7 @@ class Training {
       const nmf::StopCriteria stop{progress_.stage_start + stage.iterations, plan_.config.tolerance,
                                    plan_.config.time_limit, progress_.stage_start + (progress_.stage > 0 ? 1 : 0)};
       result = nmf::solve(problem_.grid, problem_.x, problem_.norm2, trainee_.model, trainee_.rules, stage.phase,
-                          stop, compose(observers_), history_);
+                          stop, compose(observers_), history_, problem_.mask.get());
       history_ = result.history;
       progress_printer_->finish();
       const bool stage_done =

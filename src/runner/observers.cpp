@@ -105,6 +105,7 @@ nmf::StopReason ProgressPrinter::observe(const nmf::IterationView& view) {
   const nmf::Record& r = view.record;
   if (bar_.live()) {
     std::string status = "rel_error " + format_number(r.rel_error);
+    if (!std::isnan(r.heldout_rel_error)) status += "  heldout " + format_number(r.heldout_rel_error);
     if (!state_.measured.evaluations.empty()) {
       char text[40];
       std::snprintf(text, sizeof text, "  eff_rank %.3f", state_.measured.evaluations.back().model.effective_rank);
@@ -114,8 +115,9 @@ nmf::StopReason ProgressPrinter::observe(const nmf::IterationView& view) {
     return nmf::StopReason::none;
   }
   if (!verbose_ || every <= 0 || r.iteration % every != 0) return nmf::StopReason::none;
-  std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f  %8.2f s", r.iteration, r.rel_error,
-              std::sqrt(r.rel_error), r.seconds);
+  std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f", r.iteration, r.rel_error, std::sqrt(r.rel_error));
+  if (!std::isnan(r.heldout_rel_error)) std::printf("  heldout %.6e", r.heldout_rel_error);
+  std::printf("  %8.2f s", r.seconds);
   if (metrics_.evaluated())
     std::printf("  eff_rank %.3f%s", state_.measured.evaluations.back().model.effective_rank,
                 metrics_.flat() ? " (plateau)" : "");

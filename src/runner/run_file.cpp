@@ -124,8 +124,11 @@ void write_history(io::File& out, const std::vector<nmf::Record>& history, int d
                    double svd_rel_error) {
   const hsize_t n = history.size();
   std::vector<long> iteration;
-  std::vector<double> seconds, rel_error, rel_residual, layer_errors;
+  std::vector<double> seconds, rel_error, rel_residual, layer_errors, heldout;
+  bool masked = false;  // hidden entries: their error is recorded beside
   for (const auto& r : history) {
+    heldout.push_back(r.heldout_rel_error);
+    masked = masked || !std::isnan(r.heldout_rel_error);
     iteration.push_back(r.iteration);
     seconds.push_back(r.seconds);
     rel_error.push_back(r.rel_error);
@@ -138,6 +141,7 @@ void write_history(io::File& out, const std::vector<nmf::Record>& history, int d
   out.write_replicated("/history/rel_residual", {n}, rel_residual.data());
   if (depth > 1)
     out.write_replicated("/history/layer_rel_error", {n, hsize_t(depth)}, layer_errors.data());
+  if (masked) out.write_replicated("/history/heldout_rel_error", {n}, heldout.data());
   if (svd_rel_error > 1e-14) {  // below: X is (numerically) of rank <= k
     std::vector<double> ratio;
     for (double e : rel_error) ratio.push_back(e / svd_rel_error);
@@ -150,9 +154,12 @@ std::vector<nmf::Record> read_history(const io::File& in, int depth) {
   const auto seconds = in.read_replicated("/history/seconds");
   const auto rel_error = in.read_replicated("/history/rel_error");
   const auto layer_errors = depth > 1 ? in.read_replicated("/history/layer_rel_error") : std::vector<double>{};
+  const auto heldout = in.exists("/history/heldout_rel_error") ? in.read_replicated("/history/heldout_rel_error")
+                                                                : std::vector<double>{};
   std::vector<nmf::Record> history;
   for (std::size_t i = 0; i < iteration.size(); ++i) {
     history.push_back({long(iteration[i]), seconds[i], rel_error[i], {}});
+    if (!heldout.empty()) history.back().heldout_rel_error = heldout[i];
     if (depth > 1)
       history.back().layer_rel_error.assign(layer_errors.begin() + long(i * std::size_t(depth)),
                                             layer_errors.begin() + long((i + 1) * std::size_t(depth)));
@@ -368,6 +375,7 @@ Record read_record(const io::File& run) {
   const auto seconds = run.read_replicated("/history/seconds");
   r.rel_error = last(run.read_replicated("/history/rel_error"));
   r.rel_residual = last(run.read_replicated("/history/rel_residual"));
+  if (run.exists("/history/heldout_rel_error")) r.heldout_rel_error = last(run.read_replicated("/history/heldout_rel_error"));
   r.seconds = last(seconds);
   // As run_fit reports it: per iteration of the loop, the initial products excluded.
   if (r.iterations > 0 && seconds.size() > 1)

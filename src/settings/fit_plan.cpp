@@ -146,6 +146,15 @@ FitPlan make_plan(const FitConfig& c) {
     throw Error("--early-stop plateau needs metrics (--metrics-every > 0)");
   if (c.init_scale != 1 && p.init != Init::random && p.init != Init::eye)
     throw Error("--init-scale scales the random and eye initializations, not --init " + c.init);
+  if (p.masked()) {
+    const nmf::Algorithm a = p.algorithm;
+    if (a != nmf::Algorithm::mu && a != nmf::Algorithm::hals && a != nmf::Algorithm::anls &&
+        a != nmf::Algorithm::pgd && a != nmf::Algorithm::adam)
+      throw Error("--algo " + c.algorithm + " does not fit masked data (--missing nan, --holdout); use mu, hals, "
+                  "anls, pgd or adam");
+    if (p.deep() && (p.deep_loss != DeepLoss::global || c.pretrain_iterations > 0))
+      throw Error("masked data (--missing nan, --holdout) fits Deep NMF's global loss only, without --pretrain");
+  }
   nmf::check_rule(p.algorithm, c.rule_w);
   nmf::check_rule(p.algorithm, c.rule_h);
   p.stages = make_stages(p);

@@ -125,6 +125,15 @@ std::vector<Setting> declare() {
                    "single | double: X held and multiplied in float32 (half the memory, SGEMM) or float64; "
                    "factors, updates and sums stay double",
                    field<std::string>(&FitConfig::precision, one_of({"single", "double"}))));
+  s.push_back(make("missing", T::text, E::iterates, "missing",
+                   "none | nan: NaN entries of X are missing, left out of the objective (masked NMF)",
+                   field<std::string>(&FitConfig::missing, one_of({"none", "nan"}))));
+  s.push_back(make("holdout", T::number, E::iterates, "holdout",
+                   "hide this fraction of X's entries from the fit (chosen by --seed and the entry's index) "
+                   "and record the error on them (/history/heldout_rel_error)",
+                   field<double>(&FitConfig::holdout, [](const double& v) {
+                     if (!(v >= 0 && v < 1)) throw Error("must lie in [0, 1) (got " + to_text(v) + ")");
+                   })));
   s.push_back(make("model", T::text, E::iterates, "model", "nmf | deep (X ~ W1 W2 ... WL H)",
                    field<std::string>(&FitConfig::model, one_of({"nmf", "deep"}))));
   // Recorded as the layer ranks of the model ({k} for --model nmf), which

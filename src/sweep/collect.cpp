@@ -27,11 +27,42 @@ std::string csv_cell(const std::string& text) {
 std::string csv_number(double v) { return std::isnan(v) ? "" : to_text(v); }
 std::string csv_count(long v) { return v < 0 ? "" : std::to_string(v); }
 
+/// Rank selection: per group of points whose swept settings other than the
+/// rank agree, 1 for the finished point with the lowest held-out error, 0
+/// for the others with one, -1 where no point of the group has one.
+std::vector<long> best_ranks(const Plan& plan, const std::vector<Point>& points,
+                             const std::vector<PointState>& states) {
+  auto group = [&](const Point& p) {
+    std::string key;
+    for (std::size_t a = 0; a < plan.axes.size(); ++a)
+      if (plan.axes[a].key != "rank" && plan.axes[a].key != "ranks") key += p.values[a] + "\n";
+    return key;
+  };
+  auto error = [&](std::size_t i) {
+    return states[i].status == Status::done ? states[i].record.heldout_rel_error : RunRecord::none;
+  };
+  std::vector<long> best(points.size(), -1);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (std::isnan(error(i))) continue;
+    best[i] = 1;
+    for (std::size_t j = 0; j < points.size() && best[i] == 1; ++j)
+      if (j != i && !std::isnan(error(j)) && group(points[j]) == group(points[i]) &&
+          (error(j) < error(i) || (error(j) == error(i) && j < i)))
+        best[i] = 0;
+  }
+  for (std::size_t i = 0; i < points.size(); ++i)  // the group's other points: 0
+    if (best[i] < 0)
+      for (std::size_t j = 0; j < points.size(); ++j)
+        if (best[j] >= 0 && group(points[j]) == group(points[i])) best[i] = 0;
+  return best;
+}
+
 std::string summary_csv(const Plan& plan, const std::vector<Point>& points, const std::vector<PointState>& states) {
+  const std::vector<long> best = best_ranks(plan, points, states);
   std::string csv = "index,name";
   for (const Axis& a : plan.axes) csv += "," + csv_cell(a.key);
-  csv += ",status,stop_reason,iterations,rel_error,rel_residual,svd_rel_error,effective_rank,"
-         "first_plateau,seconds,seconds_per_iteration,run_file,message\n";
+  csv += ",status,stop_reason,iterations,rel_error,rel_residual,heldout_rel_error,best_rank,svd_rel_error,"
+         "effective_rank,first_plateau,seconds,seconds_per_iteration,run_file,message\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const Point& p = points[i];
     const PointState& s = states[i];
@@ -39,7 +70,8 @@ std::string summary_csv(const Plan& plan, const std::vector<Point>& points, cons
     csv += std::to_string(p.index) + "," + csv_cell(p.name);
     for (const std::string& v : p.values) csv += "," + csv_cell(v);
     csv += "," + std::string(status_name(s.status)) + "," + csv_cell(r.stop_reason) + "," + csv_count(r.iterations) +
-           "," + csv_number(r.rel_error) + "," + csv_number(r.rel_residual) + "," + csv_number(r.svd_rel_error) +
+           "," + csv_number(r.rel_error) + "," + csv_number(r.rel_residual) + "," + csv_number(r.heldout_rel_error) +
+           "," + csv_count(best[i]) + "," + csv_number(r.svd_rel_error) +
            "," + csv_number(r.effective_rank) + "," + csv_count(r.first_plateau) + "," + csv_number(r.seconds) +
            "," + csv_number(r.seconds_per_iteration) + "," + csv_cell(p.config.output_path) + "," +
            csv_cell(s.message) + "\n";
@@ -74,6 +106,9 @@ void write_summary_h5(const std::string& path, const Plan& plan, const std::vect
   integers("/iterations", [](const Point&, const PointState& s) { return s.record.iterations; });
   numbers("/rel_error", &RunRecord::rel_error);
   numbers("/rel_residual", &RunRecord::rel_residual);
+  numbers("/heldout_rel_error", &RunRecord::heldout_rel_error);
+  const std::vector<long> best = best_ranks(plan, points, states);
+  out.write_replicated("/best_rank", {n}, best.data());
   numbers("/svd_rel_error", &RunRecord::svd_rel_error);
   numbers("/effective_rank", &RunRecord::effective_rank);
   integers("/first_plateau", [](const Point&, const PointState& s) { return s.record.first_plateau; });

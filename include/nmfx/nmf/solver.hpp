@@ -8,10 +8,12 @@
 // r x r and r x n factors. Errors come from those products
 // (||X - WH||^2 = ||X||^2 - 2<W^T X, H> + <W^T W, H H^T>), never from WH.
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "nmfx/dist/block_cyclic.hpp"
+#include "nmfx/nmf/mask.hpp"
 #include "nmfx/nmf/rules.hpp"
 
 namespace nmfx::nmf {
@@ -71,6 +73,9 @@ struct Record {
   /// Deep models: ||H_{i-1} - W_i H_i||^2 / ||H_{i-1}||^2 for every layer
   /// (NaN for layers beyond the phase's depth); empty at depth 1.
   std::vector<double> layer_rel_error;
+  /// Masked solves: rel_error counts the counted entries only; this is the
+  /// same ratio over the hidden entries (NaN without any).
+  double heldout_rel_error = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Why a solve (or a fit) stopped; `none` while it goes on.
@@ -104,11 +109,14 @@ using Observer = std::function<StopReason(const IterationView&)>;
 /// same iteration. `resumed`: the history of an earlier solve that ended at
 /// the current model (a checkpoint, or the previous phase); the solve
 /// continues it, its clock and its iteration count, without a new initial
-/// record.
+/// record. With a `mask` (made on `x`; global loss only) the solve fits the
+/// counted entries alone (x_norm2 is theirs) and writes the model's values
+/// into the others as it goes (see mask.hpp).
 template <class Scalar>
 SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
                   const Rules& rules, const Phase& phase, const StopCriteria& stop,
-                  const Observer& observer = {}, const std::vector<Record>& resumed = {});
+                  const Observer& observer = {}, const std::vector<Record>& resumed = {},
+                  Mask<Scalar>* mask = nullptr);
 
 /// Ordinary NMF X ~ W H: the depth-1 model, W updated by `rule_w`, H by `rule_h`.
 template <class Scalar>
@@ -126,6 +134,6 @@ struct BlockProblem {
 };
 template <class Scalar>
 BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const Model& model,
-                           const Phase& phase, int block);
+                           const Phase& phase, int block, Mask<Scalar>* mask = nullptr);
 
 }  // namespace nmfx::nmf

@@ -1,6 +1,7 @@
 #pragma once
 // `nmfx fit`: config -> grid -> read -> init -> solve -> write.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ using settings::FitConfig;
 /// What a finished fit reports (identical on every rank).
 struct FitSummary {
   long iterations = 0;
-  double rel_error = 0;
+  double rel_error = 0;             // over the entries the objective counts
+  double heldout_rel_error = std::numeric_limits<double>::quiet_NaN();  // --holdout: over the hidden ones
   double seconds = 0;
   double seconds_per_iteration = 0;
   nmf::StopReason stop_reason = nmf::StopReason::none;

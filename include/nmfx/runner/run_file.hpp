@@ -136,6 +136,7 @@ struct Record {
   long iterations = -1;
   std::string stop_reason;
   double rel_error = none, rel_residual = none;
+  double heldout_rel_error = none;  // --holdout: the error on the hidden entries (NaN: none)
   double svd_rel_error = none;   // the Eckart-Young bound (NaN: not computed)
   double effective_rank = none;  // of W H at the last evaluation (NaN: no metrics)
   long first_plateau = -1;       // onset iteration (-1: none)

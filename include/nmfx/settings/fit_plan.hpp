@@ -41,6 +41,8 @@ struct FitPlan {
   long snapshot_every = 0;
 
   bool deep() const { return model == Model::deep; }
+  /// Whether the objective leaves entries of X out (--missing nan, --holdout).
+  bool masked() const { return config.missing == "nan" || config.holdout > 0; }
   /// The fit's last iteration (the stages' iterations added up).
   long last_iteration() const;
   /// Whether iteration `iteration` is a snapshot.

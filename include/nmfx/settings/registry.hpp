@@ -20,6 +20,8 @@ struct FitConfig {
   std::string data_path;
   std::string dataset = "/X";
   std::string precision = "double";  // single | double: X and its products
+  std::string missing = "none";      // none | nan: NaN entries of X are missing (masked NMF)
+  double holdout = 0;                // fraction of X's entries hidden from the fit, in [0, 1)
   std::string output_path;
   int rank = 0;                      // k (model nmf)
   std::string model = "nmf";         // nmf | deep
