@@ -127,6 +127,14 @@ const Case cases[] = {
     {"fit {d}/good.h5 -o {out} -k 2 --metrics-every -1", 1, "--metrics-every: must be >= 0 (got -1)"},
     {"fit {d}/good.h5 -o {out} -k 2 --plateau-window 0", 1, "--plateau-window: must be >= 1 (got 0)"},
     {"fit {d}/good.h5 -o {out} -k 2 --plateau-tol -1", 1, "--plateau-tol: must be >= 0 (got -1)"},
+    {"fit {d}/nan.h5 -o {out} -k 2 --holdout 0.1", 1, "(fit's --missing nan leaves NaN entries out)"},
+    {"fit {d}/nan_row.h5 -o {out} -k 2 --missing nan", 1, "row 4 of X has no entry left to fit"},
+    {"fit {d}/good.h5 -o {out} -k 2 --holdout 1", 1, "--holdout: must lie in [0, 1) (got 1)"},
+    {"fit {d}/good.h5 -o {out} -k 2 --holdout -0.5", 1, "--holdout: must lie in [0, 1) (got -0.5)"},
+    {"fit {d}/good.h5 -o {out} -k 2 --missing zero", 1, "--missing: unknown value 'zero' (choose none, nan)"},
+    {"fit {d}/good.h5 -o {out} -k 2 --holdout 0.2 --algo als", 1, "--algo als does not fit masked data"},
+    {"fit {d}/good.h5 -o {out} --model deep --ranks 3,2 --deep-loss layer-sum --holdout 0.2", 1,
+     "masked data (--missing nan, --holdout) fits Deep NMF's global loss only"},
     {"fit {d}/good.h5 -o {out} -k 2 --algo adam --lr 0", 1, "--lr: must be > 0 (got 0)"},
     {"fit {d}/good.h5 -o {out} -k 2 --algo adam --beta1 1", 1, "--beta1: must lie in [0, 1) (got 1)"},
     {"fit {d}/good.h5 -o {out} -k 2 --algo pgd --step -1", 1, "--step: must be >= 0 (got -1)"},
@@ -281,6 +289,7 @@ for name, (i, j, v) in {'negative': (3, 5, -0.5), 'nan': (7, 1, np.nan), 'inf': 
                         'neginf': (11, 7, -np.inf)}.items():
     Y = X.copy(); Y[i, j] = v; h5(name + '.h5', X=Y)
 h5('zeros.h5', X=np.zeros((12, 8)))
+Y = X.copy(); Y[4, :] = np.nan; h5('nan_row.h5', X=Y)
 h5('vector.h5', X=np.arange(8.0))
 h5('cube.h5', X=rng.random((4, 3, 2)))
 h5('scalar.h5', X=3.0)
