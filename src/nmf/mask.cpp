@@ -36,19 +36,22 @@ Mask<Scalar>::Mask(const ProcessGrid& grid, dist::BasicDistMatrix<Scalar>& x, bo
                    std::uint64_t seed)
     : x_(x) {
   const long lr = x.local_rows(), lc = x.local_cols(), n = x.cols.global_size();
+  if (grid.full_comm().max(int(lr > long(UINT32_MAX) || lc > long(UINT32_MAX))))
+    throw Error("masked NMF holds local indices in 32 bits: spread this matrix over more ranks", true);
   std::vector<double> row_counts(std::size_t(lr), 0.0), col_counts(std::size_t(lc), 0.0);
   double sums[6] = {0, 0, 0, 0, 0, 0};  // counts: counted, missing, hidden; counted sum, norm2; hidden norm2
   for (long tile = 0; tile < lr; tile += tile_rows)
     for (long j = 0; j < lc; ++j)
       for (long i = tile; i < std::min(lr, tile + tile_rows); ++i) {
         const double v = x.at(i, j);
-        const long offset = j * lr + i;
         if (missing_nan && std::isnan(v)) {
-          offsets_.push_back(offset);
+          rows_.push_back(std::uint32_t(i));
+          cols_.push_back(std::uint32_t(j));
           truth_.push_back(std::numeric_limits<double>::quiet_NaN());
           sums[1] += 1;
         } else if (is_hidden(seed, holdout, x.rows.to_global(i), x.cols.to_global(j), n)) {
-          offsets_.push_back(offset);
+          rows_.push_back(std::uint32_t(i));
+          cols_.push_back(std::uint32_t(j));
           truth_.push_back(v);
           sums[2] += 1;
           sums[5] += v * v;
@@ -78,39 +81,34 @@ Mask<Scalar>::Mask(const ProcessGrid& grid, dist::BasicDistMatrix<Scalar>& x, bo
                     " of X has no entry left to fit (all are missing or hidden); drop it or lower --holdout",
                 true);
   const double mean = counted_ > 0 ? counted_sum_ / double(counted_) : 0.0;
-  for (const long offset : offsets_) x.local[std::size_t(offset)] = Scalar(mean);
+  for (std::size_t e = 0; e < rows_.size(); ++e) x.local[offset(e)] = Scalar(mean);
+  stored_.assign(rows_.size(), double(Scalar(mean)));
 }
 
 template <class Scalar>
 ImputedSums Mask<Scalar>::impute(const dist::Factor& a, const dist::Factor& b) {
-  const long lr = x_.local_rows();
   const int k = a.k;
-  const long count = long(offsets_.size());
-  model_.resize(offsets_.size());
+  const long count = long(rows_.size());
+  model_.resize(rows_.size());
+  stored_.resize(rows_.size());
 #pragma omp parallel for schedule(static)
   for (long e = 0; e < count; ++e) {
-    const long offset = offsets_[std::size_t(e)];
-    const double* ai = a.vector(offset % lr);
-    const double* bj = b.vector(offset / lr);
+    const double* ai = a.vector(rows_[std::size_t(e)]);
+    const double* bj = b.vector(cols_[std::size_t(e)]);
     double v = 0;
+#pragma omp simd reduction(+ : v)
     for (int t = 0; t < k; ++t) v += ai[t] * bj[t];
     model_[std::size_t(e)] = v;
-    x_.local[std::size_t(offset)] = Scalar(v);
+    stored_[std::size_t(e)] = double(Scalar(v));
+    x_.local[offset(std::size_t(e))] = Scalar(v);
   }
   ImputedSums sums;  // in one thread: the same sums whatever the threads
-  for (std::size_t e = 0; e < offsets_.size(); ++e) {
-    const double stored = x_.local[std::size_t(offsets_[e])], v = model_[e];
-    sums.values2 += stored * stored;
+  for (std::size_t e = 0; e < rows_.size(); ++e) {
+    const double v = model_[e];
+    sums.values2 += stored_[e] * stored_[e];
     if (!std::isnan(truth_[e])) sums.heldout2 += (truth_[e] - v) * (truth_[e] - v);
   }
   return sums;
-}
-
-template <class Scalar>
-std::vector<double> Mask<Scalar>::values() const {
-  std::vector<double> out(offsets_.size());
-  for (std::size_t e = 0; e < offsets_.size(); ++e) out[e] = x_.local[std::size_t(offsets_[e])];
-  return out;
 }
 
 template class Mask<double>;

@@ -247,7 +247,7 @@ class Iteration {
     impute();
     // z1_ may be W1^T of X's earlier values: <X, A H> changes by each
     // left-out entry's change times the model's value there.
-    const std::vector<double> now = mask_->values();
+    const std::vector<double>& now = mask_->values();
     const std::vector<double>& model = mask_->model_values();
     double sums[3] = {sums_.values2, 0, sums_.heldout2};
     for (std::size_t e = 0; e < now.size(); ++e) sums[1] += (now[e] - z1_values_[e]) * model[e];

@@ -56,15 +56,17 @@ class Mask {
   /// this rank's sums. Local.
   ImputedSums impute(const dist::Factor& a, const dist::Factor& b);
   /// The values the left-out entries hold now (in the order of impute()).
-  std::vector<double> values() const;
+  const std::vector<double>& values() const { return stored_; }
   /// The model's values of the last impute() (before rounding to Scalar).
   const std::vector<double>& model_values() const { return model_; }
 
  private:
   dist::BasicDistMatrix<Scalar>& x_;
-  std::vector<long> offsets_;  // into x_.local, in tiles of rows (see impute)
+  /// The left-out entries' local rows and columns, in tiles of rows (see impute).
+  std::vector<std::uint32_t> rows_, cols_;
+  std::size_t offset(std::size_t e) const { return std::size_t(cols_[e]) * std::size_t(x_.local_rows()) + rows_[e]; }
   std::vector<double> truth_;  // hidden: the value; missing: NaN
-  std::vector<double> model_;
+  std::vector<double> model_, stored_;  // the model's values; as X holds them
   long counted_ = 0, missing_ = 0, hidden_ = 0;
   double counted_sum_ = 0, counted_norm2_ = 0, hidden_norm2_ = 0;
 };
