@@ -7,8 +7,9 @@
 # iteration at depth 1 (its plateaus last tens of iterations; the plateau
 # window is 5 evaluations) and every 10 deeper (plateaus of hundreds to
 # thousands), plus 150 log-spaced snapshot iterations for the log-x plot.
-# Prints when each sigma_i of W H is learned and the plateau onsets, and
-# draws figures/runs_staircase.png (tools/readme-figures/staircase.png).
+# Then adam (learning rate 0.003) from 1e-4 at the three depths. Prints
+# when each sigma_i of W H is learned and the plateau onsets, and draws
+# figures/runs_staircase.png (tools/readme-figures/staircase.png).
 # Usage: tools/staircase.sh [iterations]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,3 +33,15 @@ for ranks in 9 9,9 9,9,9; do
   done
 done
 "$root/tools/nmfx-plot" "${runs[@]}" --staircase -o "$root/figures"
+# adam (learning rate 0.003) from --init-scale 1e-4 at the three depths:
+# the table, and its own figure in figures/staircase-adam/.
+adam=()
+for ranks in 9 9,9 9,9,9; do
+  every=10
+  [ "$ranks" = 9 ] && every=2
+  out="$root/runs/staircase-adam-${ranks//,/-}-1e-4.h5"
+  mpirun -np 1 "$nmfx" fit "$data" -o "$out" --model deep --ranks "$ranks" --algo adam --lr 0.003 \
+    --init-scale 1e-4 --max-iter "$iterations" --metrics-every "$every" --progress 0 >/dev/null
+  adam+=("$out")
+done
+"$root/tools/nmfx-plot" "${adam[@]}" --staircase -o "$root/figures/staircase-adam"
