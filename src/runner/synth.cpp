@@ -91,9 +91,12 @@ void run_synth(MPI_Comm comm, const SynthConfig& config, bool verbose) {
                       std::to_string(patterns) + " (got " + std::to_string(c.rows) + " x " + std::to_string(c.cols) + ")");
         double rest = 0;
         for (std::size_t j = 1; j < c.spectrum.size(); ++j) rest += c.spectrum[j];
-        if (c.spectrum[0] < rest)
+        if (c.spectrum[0] < rest) {
+          char numbers[64];
+          std::snprintf(numbers, sizeof numbers, "%g < %g", c.spectrum[0], rest);
           throw Error("--basis signs: the first value must be at least the sum of the others, or X has negative "
-                      "entries (" + std::to_string(c.spectrum[0]) + " < " + std::to_string(rest) + ")");
+                      "entries (" + std::string(numbers) + ")");
+        }
       }
     }
     if (c.basis != "disjoint" && c.basis != "signs")
