@@ -147,4 +147,13 @@ TEST_CASE("the staircase: pgd from --init-scale 1e-4 learns the singular values 
            "ref = h5py.File('" + in_folder("stair1.h5") + "', 'r')\n"
            "assert list(ref['metrics/plateaus'][:]) == onsets, onsets\n");
   }
+  // The README figure's tool on the same run: the panel, and when each value was learned.
+  const std::string figures = in_folder("stair-figures");
+  const Outcome p = shell("/usr/bin/python3 " + std::string(NMFX_PLOT) + " " + in_folder("stair2.h5") +
+                          " --staircase -o " + figures);
+  INFO(p.output);
+  REQUIRE(p.status == 0);
+  CHECK(p.output.find("stair2: depth 1, init-scale 0.0001: sigma_i learned at 20, 46, 102, 196; "
+                      "plateaus at 6, 54, 114, 210") != std::string::npos);
+  CHECK(fs::file_size(figures + "/runs_staircase.png") > 10000);
 }
