@@ -49,6 +49,8 @@ void disjoint_orthonormal(dist::Factor& f, const std::vector<double>& scale) {
 /// 0/1 indicators a+- = (1 +- e)/2): component 0 is sqrt(c0) 1 with
 /// c0 = s1 - sum_{j>=2} s_j >= 0, components 2j-3 and 2j-2 are
 /// sqrt(2 s_j) a+ and sqrt(2 s_j) a-, each times (mn)^(-1/4); 2r - 1 in all.
+/// Each rank fills its own indices of f (a function of the global index
+/// only, so every grid makes the same X); `norm` is (mn)^(-1/4).
 void sign_factor(dist::Factor& f, const std::vector<double>& spectrum, double norm) {
   const long r = long(spectrum.size());
   double rest = 0;
