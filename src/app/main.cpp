@@ -177,6 +177,10 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("--spectrum", synth.spectrum,
                         "exact non-negative data with these singular values, e.g. 1,0.5,0.25 (rank = their count)")
       ->delimiter(',');
+  synth_cmd->add_option("--basis", synth.basis,
+                        "singular vectors of a --spectrum: disjoint (non-negative, disjoint supports) or signs "
+                        "(dense: 1 and +-1 sign patterns)")
+      ->capture_default_str();
   synth_cmd->add_option("--noise", synth.noise, "noise level")->capture_default_str()->check(finite_nonnegative());
   synth_cmd->add_option("--seed", synth.seed, "random seed")->capture_default_str()->transform(integer_in(0, LONG_MAX));
   synth_cmd->add_option("-o,--output", synth.output_path, "dataset file to write")->required();

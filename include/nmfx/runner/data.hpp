@@ -24,6 +24,12 @@ struct SynthConfig {
   /// belongs to component i mod r, column j to j mod r), so X is non-negative
   /// with exactly these singular values; rank = their count.
   std::vector<double> spectrum;
+  /// With a spectrum: "disjoint" (above) or "signs": singular vectors 1/sqrt(m)
+  /// and +-1/sqrt(m) sign patterns (bit j-2 of global index mod 2^(r-1) for
+  /// the j-th value), X dense and non-negative when s1 >= s2 + ... + sr; rows
+  /// and cols must be multiples of 2^(r-1); /W_true, /H_true have 2r - 1
+  /// non-negative components (0/1 indicators of the sign patterns' halves).
+  std::string basis = "disjoint";
 };
 void run_synth(MPI_Comm comm, const SynthConfig& config, bool verbose);
 
