@@ -31,7 +31,7 @@ std::string summary_csv(const Plan& plan, const std::vector<Point>& points, cons
   std::string csv = "index,name";
   for (const Axis& a : plan.axes) csv += "," + csv_cell(a.key);
   csv += ",status,stop_reason,iterations,rel_error,rel_residual,svd_rel_error,effective_rank,"
-         "first_plateau,seconds,seconds_per_iteration,run_file,message\n";
+         "first_plateau,seconds,seconds_per_iteration,test_rel_error,test_rel_residual,run_file,message\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const Point& p = points[i];
     const PointState& s = states[i];
@@ -41,7 +41,8 @@ std::string summary_csv(const Plan& plan, const std::vector<Point>& points, cons
     csv += "," + std::string(status_name(s.status)) + "," + csv_cell(r.stop_reason) + "," + csv_count(r.iterations) +
            "," + csv_number(r.rel_error) + "," + csv_number(r.rel_residual) + "," + csv_number(r.svd_rel_error) +
            "," + csv_number(r.effective_rank) + "," + csv_count(r.first_plateau) + "," + csv_number(r.seconds) +
-           "," + csv_number(r.seconds_per_iteration) + "," + csv_cell(p.config.output_path) + "," +
+           "," + csv_number(r.seconds_per_iteration) + "," + csv_number(r.test_rel_error) + "," +
+           csv_number(r.test_rel_residual) + "," + csv_cell(p.config.output_path) + "," +
            csv_cell(s.message) + "\n";
   }
   return csv;
@@ -79,6 +80,8 @@ void write_summary_h5(const std::string& path, const Plan& plan, const std::vect
   integers("/first_plateau", [](const Point&, const PointState& s) { return s.record.first_plateau; });
   numbers("/seconds", &RunRecord::seconds);
   numbers("/seconds_per_iteration", &RunRecord::seconds_per_iteration);
+  numbers("/test_rel_error", &RunRecord::test_rel_error);
+  numbers("/test_rel_residual", &RunRecord::test_rel_residual);
   strings("/run_file", [](const Point& p, const PointState&) { return p.config.output_path; });
   strings("/message", [](const Point&, const PointState& s) { return s.message; });
   // The swept parameters: integers and numbers as such, the rest as text.
