@@ -49,7 +49,7 @@ TEST_CASE("fit --test: the test error on 1, 2 and 4 ranks, in sweeps and figures
   const std::string out = in_folder("sweep");
   std::ofstream(in_folder("sweep.toml")) << "data = '" << train << "'\ntest = '" << test << "'\noutput = '" << out
                                           << "'\nrank = [3, 4]\nmax-iter = 20\n";
-  for (const std::string& action : {"", " --collect"}) {
+  for (const char* action : {"", " --collect"}) {
     const Outcome r = nmfx(2, "sweep " + in_folder("sweep.toml") + action);
     INFO(r.output);
     REQUIRE(r.status == 0);
