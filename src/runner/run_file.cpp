@@ -217,6 +217,7 @@ Attribute recorded(const io::File& run, const Setting& s, const Attribute& like)
 }
 
 bool same_file(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return a == b;  // an optional file not given
   std::error_code ec;
   const bool same = fs::equivalent(a, b, ec);
   if (!ec) return same;
