@@ -1,6 +1,6 @@
 // `nmfx fit --test` through the binary: the same test error on 1, 2 and 4
 // ranks, equal to scipy's NNLS against the written H; the progress and
-// summary lines; a sweep passes `test` through and --collect reports it;
+// summary lines; exact after a signal and --resume; a sweep passes `test` through and --collect reports it;
 // tools/nmfx-plot draws it.
 #define CATCH_CONFIG_MAIN
 #include "shell.hpp"
@@ -43,6 +43,18 @@ TEST_CASE("fit --test: the test error on 1, 2 and 4 ranks, in sweeps and figures
          "    assert np.allclose(t, runs[0]['metrics/test_rel_error'][:], rtol=1e-9, atol=0), (t, f.filename)\n"
          "    assert abs(t[-1] - reference) < 1e-9 * reference, (t[-1], reference)\n"
          "    assert f.attrs['test'] == '" + test + "' and f.attrs['test_algo'] == 'auto'\n");
+
+  // A signal mid-run and --resume: the exact test errors of an uninterrupted
+  // run (the resumed run's first encoding starts without the old codes).
+  const std::string args = "fit " + train + " --test " + test +
+                           " -k 4 --max-iter 3000 --metrics-every 10 --progress 0 --no-reference";
+  const Outcome whole = nmfx(2, args + " -o " + in_folder("whole.h5"));
+  INFO(whole.output);
+  REQUIRE(whole.status == 0);
+  signal_and_resume(args, in_folder("resumed.h5"), 100, 1.0);
+  python("a = h5py.File('" + in_folder("whole.h5") + "', 'r'); b = h5py.File('" + in_folder("resumed.h5") + "', 'r')\n"
+         "assert np.array_equal(a['H'][:], b['H'][:])\n"
+         "assert np.array_equal(a['metrics/test_rel_error'][:], b['metrics/test_rel_error'][:])\n");
 
   // A sweep passes `test` through (a registry setting like any other) and
   // --collect adds its columns.
