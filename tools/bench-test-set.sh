@@ -4,7 +4,9 @@
 # without and with the 10000 t10k samples as --test, in alternating runs;
 # prints each pair's solve seconds (/history/seconds, which includes every
 # evaluation) and total seconds (/timing, which includes reading the test
-# set), their ratios, and the load average before and after.
+# set), their ratios, the --test run's own share of its solve spent in the
+# test encodings (from its summary line: robust to other load on the
+# machine, which slows both parts alike), and the load average.
 # Usage: tools/bench-test-set.sh [pairs [iterations]]   (default 3 50)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +34,6 @@ for pair in $(seq "$pairs"); do
   read -r test_solve test_total < <(seconds "$out/test.h5")
   awk -v p="$pair" -v a="$plain_solve" -v b="$test_solve" -v c="$plain_total" -v d="$test_total" \
     'BEGIN { printf "%4d  %14.2f  %13.2f  %5.3f   %14.2f  %13.2f  %5.3f\n", p, a, b, b / a, c, d, d / c }'
+  grep "test set rel_error" "$out/test.log"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-grep "test set rel_error" "$out/test.log"

@@ -318,8 +318,10 @@ void print_summary(const FitSummary& s, const std::string& output) {
   std::printf(" other %.2f (%.0f%%); peak memory %s per rank\n", t.other, 100 * t.other / t.total,
               format_bytes(t.peak_resident_bytes).c_str());
   if (s.test_rel_error >= 0)
-    std::printf("nmfx fit: test set rel_error %.6e, rel_residual %.6f\n", s.test_rel_error,
-                std::sqrt(s.test_rel_error));
+    std::printf("nmfx fit: test set rel_error %.6e, rel_residual %.6f; its encodings took %.2f s, %.1f%% of "
+                "the solve's %.2f s\n",
+                s.test_rel_error, std::sqrt(s.test_rel_error), s.test_seconds,
+                s.seconds > 0 ? 100 * s.test_seconds / s.seconds : 0.0, s.seconds);
   std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, %.4f s/iteration; wrote %s\n",
               s.iterations, nmf::stop_reason_name(s.stop_reason), s.rel_error, std::sqrt(s.rel_error),
               s.seconds_per_iteration, output.c_str());
@@ -489,6 +491,7 @@ FitSummary fit(MPI_Comm comm, const FitPlan& plan, io::AtomicOutput& output, boo
   if (problem.grid.is_root()) std::remove(training.checkpoint().c_str());  // finished: not needed
   FitSummary s = summarize(problem.grid, result, training.measured());
   s.timing = timing;
+  if (test) s.test_seconds = problem.grid.full_comm().max(test->seconds());
   if (verbose) print_summary(s, config.output_path);
   return s;
 }

@@ -21,11 +21,15 @@ class Samples final : public TestSet {
         codes_(dist::Factor::rows_of(grid, plan.ranks.front(), x_)) {}
 
   double rel_error(const nmf::Model& model, int d) override {
+    const double start = wall_time();
     nmf::EncodeOptions options = options_;
     options.warm_start = encoded_;
     encoded_ = true;
-    return nmf::encode(grid_, x_, norm2_, nmf::dictionary(model, d), codes_, options).rel_error;
+    const double error = nmf::encode(grid_, x_, norm2_, nmf::dictionary(model, d), codes_, options).rel_error;
+    seconds_ += wall_time() - start;
+    return error;
   }
+  double seconds() const override { return seconds_; }
 
  private:
   const ProcessGrid& grid_;
@@ -34,6 +38,7 @@ class Samples final : public TestSet {
   double norm2_;
   dist::Factor codes_;  // r1-vectors over the test samples
   bool encoded_ = false;
+  double seconds_ = 0;
 };
 
 template <class Scalar>

@@ -18,6 +18,8 @@ class TestSet {
   /// test_encoding says, starting from the codes of the previous call; returns
   /// ||X_test - W_test D||^2 / ||X_test||^2 (the same on every rank).
   virtual double rel_error(const nmf::Model& model, int d) = 0;
+  /// Wall seconds spent in rel_error so far (this rank's).
+  virtual double seconds() const = 0;
 };
 
 /// Collective: the plan's --test samples (its --dataset, in its precision)
