@@ -46,8 +46,9 @@ dist::Factor dictionary(const Model& model, int d);
 /// (double or single precision, block-cyclic on `grid`, squared norm `x_norm2`) against `h` (over X's
 /// columns). anls solves each sample's NNLS exactly; the other rules start
 /// from uniform random codes (a function of the global index) scaled to X's
-/// mean, and iterate; with options.warm_start both start from w instead. Collective; every rank stops at the same iteration. Error for
-/// als and for rules that need the two-sided problem.
+/// mean, and iterate; with options.warm_start both start from w instead.
+/// Collective; every rank stops at the same iteration. Error for als and for
+/// rules that need the two-sided problem.
 template <class Scalar>
 EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
                     const dist::Factor& h, dist::Factor& w, const EncodeOptions& options,
