@@ -6,6 +6,7 @@
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/random.hpp"
+#include "nmfx/la/blas.hpp"
 #include "nmfx/la/products.hpp"
 
 namespace nmfx::nmf {
@@ -32,6 +33,23 @@ void random_codes(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
 }
 
 }  // namespace
+
+Algorithm default_encode_algorithm(int atoms) {
+  return atoms <= exact_encode_atoms ? Algorithm::anls : Algorithm::hals;
+}
+
+dist::Factor dictionary(const Model& model, int d) {
+  dist::Factor atoms = model.h[std::size_t(d - 1)];
+  for (int i = d - 1; i >= 1; --i) {  // W_{i+1} times the atoms so far
+    const dist::Factor& w = model.w[std::size_t(i)];
+    dist::Factor next = dist::Factor::like(atoms, int(w.local_count()));
+    if (atoms.local_count() > 0)
+      la::gemm(la::Op::transpose, la::Op::none, next.k, atoms.local_count(), w.k, 1.0, w.local.data(), w.k,
+               atoms.local.data(), atoms.k, 0.0, next.local.data(), next.k);
+    atoms = std::move(next);
+  }
+  return atoms;
+}
 
 template <class Scalar>
 EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
@@ -63,8 +81,10 @@ EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>
 
   EncodeResult result;
   const bool exact = options.algorithm == Algorithm::anls;
-  if (exact) std::fill(w.local.begin(), w.local.end(), 0.0);
-  else random_codes(grid, x, h, w);
+  if (!options.warm_start) {
+    if (exact) std::fill(w.local.begin(), w.local.end(), 0.0);
+    else random_codes(grid, x, h, w);
+  }
   Record before = measure(0);
   if (progress) progress(before);
   const long last = exact ? 1 : options.max_iterations;

@@ -19,6 +19,7 @@
 #include "nmfx/nmf/init.hpp"
 #include "nmfx/runner/observers.hpp"
 #include "nmfx/runner/run_file.hpp"
+#include "nmfx/runner/test_set.hpp"
 
 namespace nmfx::runner {
 namespace {
@@ -311,7 +312,11 @@ FitSummary summarize(const ProcessGrid& grid, const nmf::SolveResult& result,
   s.grid = grid.shape().str();
   s.svd_rel_error = measured.svd_rel_error;
   s.plateaus = measured.plateaus;
-  if (!measured.evaluations.empty()) s.final_effective_rank = measured.evaluations.back().model.effective_rank;
+  if (!measured.evaluations.empty()) {
+    s.final_effective_rank = measured.evaluations.back().model.effective_rank;
+    if (!std::isnan(measured.evaluations.back().test_rel_error))
+      s.test_rel_error = measured.evaluations.back().test_rel_error;
+  }
   return s;
 }
 
@@ -329,6 +334,11 @@ void print_summary(const FitSummary& s, const std::string& output) {
       std::printf(" %s %.2f (%.0f%%),", activity_name(Activity(a)), t.seconds[a], 100 * t.seconds[a] / t.total);
   std::printf(" other %.2f (%.0f%%); peak memory %s per rank\n", t.other, 100 * t.other / t.total,
               format_bytes(t.peak_resident_bytes).c_str());
+  if (s.test_rel_error >= 0)
+    std::printf("nmfx fit: test set rel_error %.6e, rel_residual %.6f; its encodings took %.2f s, %.1f%% of "
+                "the solve's %.2f s\n",
+                s.test_rel_error, std::sqrt(s.test_rel_error), s.test_seconds,
+                s.seconds > 0 ? 100 * s.test_seconds / s.seconds : 0.0, s.seconds);
   std::printf("nmfx fit: %ld iterations (%s), rel_error %.6e, rel_residual %.6f, ", s.iterations,
               nmf::stop_reason_name(s.stop_reason), s.rel_error, std::sqrt(s.rel_error));
   if (!std::isnan(s.heldout_rel_error)) std::printf("heldout_rel_error %.6e, ", s.heldout_rel_error);
@@ -340,7 +350,8 @@ void print_summary(const FitSummary& s, const std::string& output) {
 template <class Scalar>
 class Training {
  public:
-  Training(const FitPlan& plan, const Problem<Scalar>& problem, bool verbose)
+  /// `test`: the --test samples, or nullptr.
+  Training(const FitPlan& plan, const Problem<Scalar>& problem, TestSet* test, bool verbose)
       : plan_(plan), problem_(problem), verbose_(verbose), checkpoint_(checkpoint_path(plan.config)) {
     if (plan.deep()) measured_.layers.resize(plan.ranks.size() - 1);
     // Masked data has no Eckart-Young bound: the best masked model is not a truncated SVD.
@@ -348,7 +359,7 @@ class Training {
     make_trainee(plan, problem, trainee_);
     require_snapshot_memory();
     progress_.run_id = run_file::new_run_id(problem.grid.full_comm());  // a resume reads it back
-    auto metrics = std::make_unique<MetricsObserver>(state_);
+    auto metrics = std::make_unique<MetricsObserver>(state_, test);
     metrics_ = metrics.get();
     observers_.push_back(std::move(metrics));
     auto progress = std::make_unique<ProgressPrinter>(state_, *metrics_, verbose);
@@ -478,7 +489,9 @@ FitSummary fit(MPI_Comm comm, const FitPlan& plan, io::AtomicOutput& output, boo
   reset_timing();
   const double start = wall_time();
   const Problem<Scalar> problem(comm, plan, verbose);
-  Training<Scalar> training(plan, problem, verbose);
+  const std::unique_ptr<TestSet> test =
+      read_test_set(plan, problem.grid, problem.block, problem.x.cols.global_size(), verbose);
+  Training<Scalar> training(plan, problem, test.get(), verbose);
   if (config.resume) training.resume();
   const nmf::SolveResult result = training.train();
   if (result.stop_reason == nmf::StopReason::interrupted) {
@@ -497,6 +510,7 @@ FitSummary fit(MPI_Comm comm, const FitPlan& plan, io::AtomicOutput& output, boo
   if (problem.grid.is_root()) std::remove(training.checkpoint().c_str());  // finished: not needed
   FitSummary s = summarize(problem.grid, result, training.measured());
   s.timing = timing;
+  if (test) s.test_seconds = problem.grid.full_comm().max(test->seconds());
   if (verbose) print_summary(s, config.output_path);
   return s;
 }
@@ -510,7 +524,8 @@ FitSummary run_fit(MPI_Comm comm, const FitConfig& config, bool verbose) {
   collectively(comm, [&] { plan = settings::make_plan(config); });
   // The output is this run's from here on.
   io::AtomicOutput output(comm, config.output_path,
-                          {config.data_path, plan.init_file, config.resume ? checkpoint_path(config) : ""});
+                          {config.data_path, plan.init_file, config.test_path,
+                           config.resume ? checkpoint_path(config) : ""});
   if (Communicator(comm).rank() == 0) io::remove_stale_temporaries(checkpoint_path(config));
   return plan.precision == Precision::single ? fit<float>(comm, plan, output, verbose)
                                              : fit<double>(comm, plan, output, verbose);

@@ -95,6 +95,13 @@ std::string run_summary(const io::File& f) {
           s += format(", %s %.4g", name, f.read_replicated(std::string("/metrics/") + name).back());
       s += "\n";
     }
+    if (f.exists("/metrics/test_rel_error")) {
+      const std::vector<double> test = f.read_replicated("/metrics/test_rel_error");
+      if (!test.empty())
+        s += format("  test set (%s): rel_error %.6e -> %.6e (rel_residual %.6f)\n",
+                    f.has_attribute("test") ? f.read_string_attribute("test").c_str() : "--test", test.front(),
+                    test.back(), std::sqrt(test.back()));
+    }
     if (f.exists("/metrics/plateaus")) {
       const std::vector<double> plateaus = f.read_replicated("/metrics/plateaus");
       s += "  plateaus of the effective rank: ";

@@ -16,12 +16,13 @@ nmf::Observer compose(const std::vector<std::unique_ptr<FitObserver>>& list) {
   };
 }
 
-MetricsObserver::MetricsObserver(FitState& state)
-    : state_(state), detector_(state.plan.config.plateau_window, state.plan.config.plateau_tolerance) {}
+MetricsObserver::MetricsObserver(FitState& state, TestSet* test)
+    : state_(state), test_(test), detector_(state.plan.config.plateau_window, state.plan.config.plateau_tolerance) {}
 
 /// The metrics of the model as the stage sees it (depth d): W1 ... Wd H_d
 /// and, for deep models, every partial product W1 ... Wi with its code H_i
-/// (layers beyond d are not trained yet: zeros).
+/// (layers beyond d are not trained yet: zeros); the test error against
+/// the dictionary W2 ... Wd H_d.
 void MetricsObserver::evaluate(const nmf::Model& model, long iteration) {
   const Timed timed(Activity::metrics);
   const int d = state_.depth();
@@ -34,6 +35,7 @@ void MetricsObserver::evaluate(const nmf::Model& model, long iteration) {
   }
   m.evaluations.push_back(
       metrics::evaluate(state_.grid, nmf::partial_product(model, d), model.h[std::size_t(d - 1)], iteration));
+  if (test_) m.evaluations.back().test_rel_error = test_->rel_error(model, d);
 }
 
 nmf::StopReason MetricsObserver::observe(const nmf::IterationView& view) {
@@ -61,7 +63,7 @@ bool MetricsObserver::replay(long last) {
 
 void MetricsObserver::finish(const nmf::Model& model, long iteration) {
   const auto& e = state_.measured.evaluations;
-  if (state_.plan.config.metrics_every > 0 && (e.empty() || e.back().iteration != iteration))
+  if ((state_.plan.config.metrics_every > 0 || test_) && (e.empty() || e.back().iteration != iteration))
     evaluate(model, iteration);
   state_.measured.plateaus = detector_.onsets();
 }
@@ -107,9 +109,11 @@ nmf::StopReason ProgressPrinter::observe(const nmf::IterationView& view) {
     std::string status = "rel_error " + format_number(r.rel_error);
     if (!std::isnan(r.heldout_rel_error)) status += "  heldout " + format_number(r.heldout_rel_error);
     if (!state_.measured.evaluations.empty()) {
+      const metrics::Evaluation& e = state_.measured.evaluations.back();
       char text[40];
-      std::snprintf(text, sizeof text, "  eff_rank %.3f", state_.measured.evaluations.back().model.effective_rank);
+      std::snprintf(text, sizeof text, "  eff_rank %.3f", e.model.effective_rank);
       status += text;
+      if (!std::isnan(e.test_rel_error)) status += "  test " + format_number(e.test_rel_error);
     }
     bar_.show(r.iteration, status, r.seconds);
     return nmf::StopReason::none;
@@ -118,9 +122,11 @@ nmf::StopReason ProgressPrinter::observe(const nmf::IterationView& view) {
   std::printf("  iter %6ld  rel_error %.6e  rel_residual %.6f", r.iteration, r.rel_error, std::sqrt(r.rel_error));
   if (!std::isnan(r.heldout_rel_error)) std::printf("  heldout %.6e", r.heldout_rel_error);
   std::printf("  %8.2f s", r.seconds);
-  if (metrics_.evaluated())
-    std::printf("  eff_rank %.3f%s", state_.measured.evaluations.back().model.effective_rank,
-                metrics_.flat() ? " (plateau)" : "");
+  if (metrics_.evaluated()) {
+    const metrics::Evaluation& e = state_.measured.evaluations.back();
+    std::printf("  eff_rank %.3f%s", e.model.effective_rank, metrics_.flat() ? " (plateau)" : "");
+    if (!std::isnan(e.test_rel_error)) std::printf("  test_rel_error %.6e", e.test_rel_error);
+  }
   if (!r.layer_rel_error.empty()) {
     std::printf("  layers");
     for (double e : r.layer_rel_error) std::printf(" %.4g", e);

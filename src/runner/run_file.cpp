@@ -73,6 +73,15 @@ void write_evaluations(io::File& out, const std::string& group,
   out.write_replicated(group + "hoyer_W", {n}, hoyer_w.data());
   out.write_replicated(group + "hoyer_H", {n}, hoyer_h.data());
   out.write_replicated(group + "dead_components", {n}, dead.data());
+  if (n > 0 && !std::isnan(ev.front().test_rel_error)) {  // --test
+    std::vector<double> test, test_residual;
+    for (const auto& e : ev) {
+      test.push_back(e.test_rel_error);
+      test_residual.push_back(std::sqrt(e.test_rel_error));
+    }
+    out.write_replicated(group + "test_rel_error", {n}, test.data());
+    out.write_replicated(group + "test_rel_residual", {n}, test_residual.data());
+  }
 }
 
 /// The evaluations recorded under `group`, read back (summaries recomputed
@@ -88,6 +97,8 @@ std::vector<metrics::Evaluation> read_evaluations(const io::File& in, const std:
   const auto hoyer_w = in.read_replicated(group + "hoyer_W");
   const auto hoyer_h = in.read_replicated(group + "hoyer_H");
   const auto dead = in.read_replicated(group + "dead_components");
+  const auto test = in.exists(group + "test_rel_error") ? in.read_replicated(group + "test_rel_error")
+                                                        : std::vector<double>{};
   // Each spectrum row as written (see write_spectra).
   auto row = [&](const std::vector<double>& a, std::size_t e) {
     const std::size_t k = a.size() / iteration.size();
@@ -103,6 +114,7 @@ std::vector<metrics::Evaluation> read_evaluations(const io::File& in, const std:
     v.hoyer_w = hoyer_w[e];
     v.hoyer_h = hoyer_h[e];
     v.dead_components = long(dead[e]);
+    if (!test.empty()) v.test_rel_error = test[e];
     out.push_back(v);
   }
   return out;
@@ -212,6 +224,7 @@ Attribute recorded(const io::File& run, const Setting& s, const Attribute& like)
 }
 
 bool same_file(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return a == b;  // an optional file not given
   std::error_code ec;
   const bool same = fs::equivalent(a, b, ec);
   if (!ec) return same;
@@ -382,6 +395,10 @@ Record read_record(const io::File& run) {
     r.seconds_per_iteration = (seconds.back() - seconds.front()) / double(r.iterations);
   if (run.exists("/reference/svd_rel_error")) r.svd_rel_error = last(run.read_replicated("/reference/svd_rel_error"));
   if (run.exists("/metrics/effective_rank")) r.effective_rank = last(run.read_replicated("/metrics/effective_rank"));
+  if (run.exists("/metrics/test_rel_error")) {
+    r.test_rel_error = last(run.read_replicated("/metrics/test_rel_error"));
+    r.test_rel_residual = std::sqrt(r.test_rel_error);
+  }
   if (run.exists("/metrics/plateaus")) {
     const auto plateaus = run.read_replicated("/metrics/plateaus");
     if (!plateaus.empty()) r.first_plateau = long(plateaus.front());

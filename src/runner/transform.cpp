@@ -70,8 +70,7 @@ void encode(MPI_Comm comm, const EncodeConfig& c, bool verbose, Scalar) {
                               sizeof(Scalar));
   const int k = int(h_dims[0]);
   nmf::EncodeOptions options;
-  options.algorithm = nmf::parse_algorithm(
-      !c.algorithm.empty() ? c.algorithm : k <= nmf::exact_encode_atoms ? "anls" : "hals");
+  options.algorithm = c.algorithm.empty() ? nmf::default_encode_algorithm(k) : nmf::parse_algorithm(c.algorithm);
   options.l1 = c.l1;
   options.max_iterations = c.max_iterations;
   options.tolerance = c.tolerance;

@@ -160,6 +160,17 @@ FitPlan make_plan(const FitConfig& c) {
   p.stages = make_stages(p);
   if (!c.snapshots.empty()) p.snapshots = parse_snapshots(c.snapshots, p.last_iteration(), p.snapshot_every);
   if (c.snapshot_w && c.snapshots.empty()) throw Error("--snapshot-w needs --snapshots");
+  const FitConfig defaults;
+  if (c.test_path.empty() &&
+      (c.test_algorithm != defaults.test_algorithm || c.test_max_iterations != defaults.test_max_iterations ||
+       c.test_tolerance != defaults.test_tolerance || c.test_l1 != defaults.test_l1))
+    throw Error("--test-algo, --test-max-iter, --test-tol and --test-l1 need --test");
+  nmf::EncodeOptions& t = p.test_encoding;
+  t.algorithm = c.test_algorithm == "auto" ? nmf::default_encode_algorithm(p.ranks.front())
+                                           : nmf::parse_algorithm(c.test_algorithm);
+  t.l1 = c.test_l1;
+  t.max_iterations = c.test_max_iterations;
+  t.tolerance = c.test_tolerance;
   return p;
 }
 

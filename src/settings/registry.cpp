@@ -97,7 +97,7 @@ Access rule_option(double nmf::RuleOptions::*member, char side, Check<double> ch
           }};
 }
 
-Setting make(const char* name, Type type, Effect effect, const char* attribute, const char* help,
+Setting make(const char* name, Type type, Effect effect, const char* attribute, const std::string& help,
              Access access) {
   Setting s;
   s.name = name;
@@ -219,6 +219,24 @@ std::vector<Setting> declare() {
   s.push_back(make("plateau-tol", T::number, E::outcome, "plateau_tol",
                    "plateau: largest relative change of the effective rank in the window",
                    field<double>(&FitConfig::plateau_tolerance, non_negative)));
+  s.push_back(make("test", T::text, E::iterates, "test",
+                   "held-out samples (HDF5, the same --dataset and features), encoded against the dictionary "
+                   "at every metrics evaluation and at the end: /metrics/test_rel_error",
+                   field<std::string>(&FitConfig::test_path)));
+  s.back().file = true;
+  s.push_back(make("test-algo", T::text, E::iterates, "test_algo",
+                   "--test: encoding rule anls (exact NNLS) | hals | mu | pgd; auto: anls up to " +
+                       std::to_string(nmf::exact_encode_atoms) + " atoms, hals beyond",
+                   field<std::string>(&FitConfig::test_algorithm, one_of({"auto", "anls", "hals", "mu", "pgd"}))));
+  s.push_back(make("test-max-iter", T::integer, E::iterates, "test_max_iter",
+                   "--test: encoding iterations at most (hals, mu, pgd)",
+                   field<long>(&FitConfig::test_max_iterations, at_least(1L))));
+  s.push_back(make("test-tol", T::number, E::iterates, "test_tol",
+                   "--test: encoding stops when rel_error decreases by less than this fraction (0: off; "
+                   "hals, mu, pgd)",
+                   field<double>(&FitConfig::test_tolerance, non_negative)));
+  s.push_back(make("test-l1", T::number, E::iterates, "test_l1", "--test: L1 penalty on the test codes",
+                   field<double>(&FitConfig::test_l1, non_negative)));
   s.push_back(make("no-reference", T::flag, E::none, "no_reference",
                    "skip the singular values of X and the Eckart-Young bound",
                    {[](const FitConfig& c) { return Value(!c.reference); },

@@ -28,8 +28,9 @@ std::string csv_number(double v) { return std::isnan(v) ? "" : to_text(v); }
 std::string csv_count(long v) { return v < 0 ? "" : std::to_string(v); }
 
 /// Rank selection: per group of points whose swept settings other than the
-/// rank agree, 1 for the finished point with the lowest held-out error, 0
-/// for the others with one, -1 where no point of the group has one.
+/// rank agree, 1 for the finished point with the lowest held-out error (of
+/// the hidden entries, else of the test set), 0 for the group's others, -1
+/// where no point of the group has one.
 std::vector<long> best_ranks(const Plan& plan, const std::vector<Point>& points,
                              const std::vector<PointState>& states) {
   auto group = [&](const Point& p) {
@@ -39,7 +40,9 @@ std::vector<long> best_ranks(const Plan& plan, const std::vector<Point>& points,
     return key;
   };
   auto error = [&](std::size_t i) {
-    return states[i].status == Status::done ? states[i].record.heldout_rel_error : RunRecord::none;
+    const RunRecord& r = states[i].record;
+    if (states[i].status != Status::done) return RunRecord::none;
+    return std::isnan(r.heldout_rel_error) ? r.test_rel_error : r.heldout_rel_error;
   };
   std::vector<long> best(points.size(), -1);
   for (std::size_t i = 0; i < points.size(); ++i) {
@@ -62,7 +65,8 @@ std::string summary_csv(const Plan& plan, const std::vector<Point>& points, cons
   std::string csv = "index,name";
   for (const Axis& a : plan.axes) csv += "," + csv_cell(a.key);
   csv += ",status,stop_reason,iterations,rel_error,rel_residual,heldout_rel_error,best_rank,svd_rel_error,"
-         "effective_rank,first_plateau,seconds,seconds_per_iteration,run_file,message\n";
+         "effective_rank,first_plateau,seconds,seconds_per_iteration,test_rel_error,test_rel_residual,run_file,"
+         "message\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const Point& p = points[i];
     const PointState& s = states[i];
@@ -73,7 +77,8 @@ std::string summary_csv(const Plan& plan, const std::vector<Point>& points, cons
            "," + csv_number(r.rel_error) + "," + csv_number(r.rel_residual) + "," + csv_number(r.heldout_rel_error) +
            "," + csv_count(best[i]) + "," + csv_number(r.svd_rel_error) +
            "," + csv_number(r.effective_rank) + "," + csv_count(r.first_plateau) + "," + csv_number(r.seconds) +
-           "," + csv_number(r.seconds_per_iteration) + "," + csv_cell(p.config.output_path) + "," +
+           "," + csv_number(r.seconds_per_iteration) + "," + csv_number(r.test_rel_error) + "," +
+           csv_number(r.test_rel_residual) + "," + csv_cell(p.config.output_path) + "," +
            csv_cell(s.message) + "\n";
   }
   return csv;
@@ -114,6 +119,8 @@ void write_summary_h5(const std::string& path, const Plan& plan, const std::vect
   integers("/first_plateau", [](const Point&, const PointState& s) { return s.record.first_plateau; });
   numbers("/seconds", &RunRecord::seconds);
   numbers("/seconds_per_iteration", &RunRecord::seconds_per_iteration);
+  numbers("/test_rel_error", &RunRecord::test_rel_error);
+  numbers("/test_rel_residual", &RunRecord::test_rel_residual);
   strings("/run_file", [](const Point& p, const PointState&) { return p.config.output_path; });
   strings("/message", [](const Point&, const PointState& s) { return s.message; });
   // The swept parameters: integers and numbers as such, the rest as text.

@@ -150,6 +150,11 @@ TEST_CASE("a run file records every recorded setting; the comparisons see each o
   other.seed = 43;
   other.rule_h.l1 = 0.5;
   CHECK(runner::run_file::settings_mismatch(f, other, Compare::iterates) == "--l1-h 0.25 (not 0.5), --seed 42 (not 43)");
+  // An optional file (--test) given now but not in the run, by identity too.
+  other = c;
+  other.test_path = data;
+  CHECK(runner::run_file::settings_mismatch(f, other, Compare::iterates) ==
+        "--test '' (not '" + fs::absolute(data).lexically_normal().string() + "')");
   // Where the run stops only counts for a finished run.
   other = c;
   other.max_iterations = 10;

@@ -1,6 +1,7 @@
 #pragma once
 // Low-rank-bias metrics: what a spectrum says about the rank of a model, and
 // the model-level measurements nmfx logs during training.
+#include <limits>
 #include <vector>
 
 #include "nmfx/dist/block_cyclic.hpp"
@@ -39,6 +40,9 @@ struct Evaluation {
   double hoyer_w = 0;  // mean Hoyer sparseness of W's live columns (codes)
   double hoyer_h = 0;  // mean Hoyer sparseness of H's live rows (atoms)
   long dead_components = 0;  // components with an all-zero column of W or row of H
+  /// `nmfx fit --test`: ||X_test - W_test D||^2 / ||X_test||^2 of the test
+  /// samples' codes against the model's dictionary D (NaN: no test set).
+  double test_rel_error = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Collective over the grid: evaluates W (over X's rows) and H (over X's

@@ -16,6 +16,9 @@ struct EncodeOptions {
   /// Stop when the relative decrease of the error over one iteration falls
   /// below this (0: never).
   double tolerance = 1e-4;
+  /// Start from the codes in w (anls: from their support) instead of zeros
+  /// (anls) or random codes (the others): codes of an earlier dictionary.
+  bool warm_start = false;
 };
 
 /// Called collectively after every iteration with its record (iteration 0
@@ -32,13 +35,20 @@ struct EncodeResult {
 /// NNLS costs O(k^3) per sample.
 constexpr int exact_encode_atoms = 256;
 
+/// The default rule for `atoms` atoms: anls up to exact_encode_atoms, hals beyond.
+Algorithm default_encode_algorithm(int atoms);
+
+/// The dictionary new samples are encoded against at depth d: W2 ... Wd H_d
+/// (r1 atoms over X's columns, laid out like H; H itself at depth 1). Local.
+dist::Factor dictionary(const Model& model, int d);
+
 /// Fills `w` (laid out over X's rows, k-vectors) with the codes of `x`
 /// (double or single precision, block-cyclic on `grid`, squared norm `x_norm2`) against `h` (over X's
-/// columns). anls solves each sample's NNLS exactly (warm-started from w);
-/// the other rules start from w when it is non-zero, else from uniform
-/// random codes (a function of the global index) scaled to X's mean, and
-/// iterate. Collective; every rank stops at the same iteration. Error for
-/// als and for rules that need the two-sided problem.
+/// columns). anls solves each sample's NNLS exactly; the other rules start
+/// from uniform random codes (a function of the global index) scaled to X's
+/// mean, and iterate; with options.warm_start both start from w instead.
+/// Collective; every rank stops at the same iteration. Error for als and for
+/// rules that need the two-sided problem.
 template <class Scalar>
 EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
                     const dist::Factor& h, dist::Factor& w, const EncodeOptions& options,

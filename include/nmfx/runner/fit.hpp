@@ -26,6 +26,8 @@ struct FitSummary {
   std::string grid;
   double svd_rel_error = -1;         // the Eckart-Young bound (-1: not computed)
   double final_effective_rank = -1;  // of W H at the last evaluation (-1: none)
+  double test_rel_error = -1;        // --test: of the final state (-1: no test set)
+  double test_seconds = 0;           // --test: wall time of its encodings (the slowest rank's)
   std::vector<long> plateaus;        // onset iterations
   TimingReport timing;               // where the time went (run file /timing)
 };

@@ -1,7 +1,8 @@
 #pragma once
 // What watches a fit while it runs, as small observers composed in a list
 // around the one solver skeleton: the low-rank-bias metrics (and the plateau
-// stop), the progress lines, and checkpoints (periodic, or on a signal).
+// stop, and the test-set error), the progress lines, and checkpoints
+// (periodic, or on a signal).
 #include <functional>
 #include <memory>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "nmfx/core/signals.hpp"
 #include "nmfx/metrics/plateau.hpp"
 #include "nmfx/runner/run_file.hpp"
+#include "nmfx/runner/test_set.hpp"
 
 namespace nmfx::runner {
 
@@ -37,12 +39,13 @@ class FitObserver {
 nmf::Observer compose(const std::vector<std::unique_ptr<FitObserver>>& list);
 
 /// Evaluates the model every --metrics-every iterations and at every
-/// --snapshots iteration into `state.measured`, and watches the effective
-/// rank of the regular evaluations for plateaus in the last stage (stopping
-/// there with --early-stop plateau).
+/// --snapshots iteration into `state.measured` (with the error of `test`,
+/// the --test samples, when given), and watches the effective rank of the
+/// regular evaluations for plateaus in the last stage (stopping there with
+/// --early-stop plateau).
 class MetricsObserver : public FitObserver {
  public:
-  explicit MetricsObserver(FitState& state);
+  MetricsObserver(FitState& state, TestSet* test);
   nmf::StopReason observe(const nmf::IterationView& view) override;
   /// Whether this iteration was evaluated, and found a plateau.
   bool evaluated() const { return evaluated_; }
@@ -51,8 +54,9 @@ class MetricsObserver : public FitObserver {
   /// the detector; true when a plateau that stops the fit lies at the
   /// checkpoint's own iteration `last` (it stopped there before).
   bool replay(long last);
-  /// The final state is always measured (not fed to the detector, whose
-  /// windows assume evenly spaced evaluations); records the plateaus.
+  /// The final state is always measured, with metrics or a test set (not
+  /// fed to the detector, whose windows assume evenly spaced evaluations);
+  /// records the plateaus.
   void finish(const nmf::Model& model, long iteration);
 
  private:
@@ -60,6 +64,7 @@ class MetricsObserver : public FitObserver {
   /// Whether `iteration` is on the --metrics-every grid.
   bool regular(long iteration) const;
   FitState& state_;
+  TestSet* test_;
   metrics::PlateauDetector detector_;
   bool evaluated_ = false, flat_ = false;
 };

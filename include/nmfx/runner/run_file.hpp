@@ -12,7 +12,8 @@
 //   /layers/W1.., H1.. Deep NMF's factors
 //   /history/...      per iteration: iteration, seconds, rel_error,
 //                     rel_residual, rel_error_over_bound, layer_rel_error
-//   /metrics/...      per evaluation: spectra and their summaries
+//   /metrics/...      per evaluation: spectra and their summaries, and with
+//                     --test the test samples' test_rel_error, test_rel_residual
 //   /reference/...    sigma(X) and the Eckart-Young bound
 //   /snapshots/...    --snapshots: iteration, and per kept block a 3-D stack
 //   /state/...        checkpoints only: the rules' optimizer state
@@ -139,6 +140,7 @@ struct Record {
   double heldout_rel_error = none;  // --holdout: the error on the hidden entries (NaN: none)
   double svd_rel_error = none;   // the Eckart-Young bound (NaN: not computed)
   double effective_rank = none;  // of W H at the last evaluation (NaN: no metrics)
+  double test_rel_error = none, test_rel_residual = none;  // --test, at the end (NaN: no test set)
   long first_plateau = -1;       // onset iteration (-1: none)
   double seconds = none, seconds_per_iteration = none;
 };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nmfx/core/precision.hpp"
+#include "nmfx/nmf/encode.hpp"
 #include "nmfx/nmf/solver.hpp"
 #include "nmfx/settings/registry.hpp"
 
@@ -39,6 +40,8 @@ struct FitPlan {
   /// or log:N), or every `snapshot_every` iterations.
   std::vector<long> snapshots;
   long snapshot_every = 0;
+  /// --test: how the test samples are encoded at every evaluation.
+  nmf::EncodeOptions test_encoding;
 
   bool deep() const { return model == Model::deep; }
   /// Whether the objective leaves entries of X out (--missing nan, --holdout).

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "nmfx/nmf/encode.hpp"
 #include "nmfx/nmf/rules.hpp"
 
 namespace nmfx::settings {
@@ -46,6 +47,14 @@ struct FitConfig {
   int plateau_window = 5;     // evaluations
   double plateau_tolerance = 0.01;
   bool reference = true;      // sigma(X) and the Eckart-Young bound, once per run
+  // --test: held-out samples encoded against the dictionary at every
+  // evaluation, and how (as `nmfx encode`; "auto": anls up to
+  // nmf::exact_encode_atoms atoms, hals beyond).
+  std::string test_path;
+  std::string test_algorithm = "auto";
+  long test_max_iterations = nmf::EncodeOptions{}.max_iterations;
+  double test_tolerance = nmf::EncodeOptions{}.tolerance;
+  double test_l1 = 0;
   long checkpoint_every = 0;  // OUTPUT.checkpoint every N iterations (0: only on a signal)
   bool resume = false;        // continue from OUTPUT.checkpoint
   std::string command_line;
