@@ -119,6 +119,7 @@ struct Problem {
     dist::require_nonnegative_finite(grid.comm(), x, what, c.missing == "nan");
     double sums[3] = {0, 0, double(m) * double(n)};  // sum, sum of squares and count of the counted entries
     if (plan.masked()) {
+      const Timed timed(Activity::read);  // marking X's left-out entries
       mask = std::make_unique<nmf::Mask<Scalar>>(grid, x, c.missing == "nan", c.holdout, c.seed);
       sums[0] = mask->counted_sum();
       sums[1] = mask->counted_norm2();
