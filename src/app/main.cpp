@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
   encode_cmd->add_option("-o,--output", encode.output_path, "codes file to write (/W)")->required();
   encode_cmd->add_option("--algo", encode.algorithm,
                          "anls (exact NNLS) | hals | mu | pgd (iterative); default anls up to 256 atoms, hals beyond")
-      ->check(CLI::IsMember({"anls", "hals", "mu", "pgd"}));
+      ->check(CLI::IsMember(nmfx::nmf::encode_rule_names()));
   encode_cmd->add_option("--l1", encode.l1, "L1 penalty on the codes")->capture_default_str()->check(finite_nonnegative());
   encode_cmd->add_option("--max-iter", encode.max_iterations, "iterations at most (hals, mu, pgd)")
       ->capture_default_str()

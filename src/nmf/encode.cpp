@@ -34,6 +34,11 @@ void random_codes(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
 
 }  // namespace
 
+const std::vector<std::string>& encode_rule_names() {
+  static const std::vector<std::string> names = {"anls", "hals", "mu", "pgd"};
+  return names;
+}
+
 Algorithm default_encode_algorithm(int atoms) {
   return atoms <= exact_encode_atoms ? Algorithm::anls : Algorithm::hals;
 }

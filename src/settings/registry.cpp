@@ -227,7 +227,11 @@ std::vector<Setting> declare() {
   s.push_back(make("test-algo", T::text, E::iterates, "test_algo",
                    "--test: encoding rule anls (exact NNLS) | hals | mu | pgd; auto: anls up to " +
                        std::to_string(nmf::exact_encode_atoms) + " atoms, hals beyond",
-                   field<std::string>(&FitConfig::test_algorithm, one_of({"auto", "anls", "hals", "mu", "pgd"}))));
+                   field<std::string>(&FitConfig::test_algorithm, [](const std::string& v) {
+                     std::vector<std::string> choices = nmf::encode_rule_names();
+                     choices.insert(choices.begin(), "auto");
+                     one_of(choices)(v);
+                   })));
   s.push_back(make("test-max-iter", T::integer, E::iterates, "test_max_iter",
                    "--test: encoding iterations at most (hals, mu, pgd)",
                    field<long>(&FitConfig::test_max_iterations, at_least(1L))));

@@ -33,12 +33,10 @@ std::string csv_count(long v) { return v < 0 ? "" : std::to_string(v); }
 /// where no point of the group has one.
 std::vector<long> best_ranks(const Plan& plan, const std::vector<Point>& points,
                              const std::vector<PointState>& states) {
-  auto group = [&](const Point& p) {
-    std::string key;
+  std::vector<std::string> group(points.size());  // the swept values but the rank
+  for (std::size_t i = 0; i < points.size(); ++i)
     for (std::size_t a = 0; a < plan.axes.size(); ++a)
-      if (plan.axes[a].key != "rank" && plan.axes[a].key != "ranks") key += p.values[a] + "\n";
-    return key;
-  };
+      if (plan.axes[a].key != "rank" && plan.axes[a].key != "ranks") group[i] += points[i].values[a] + "\n";
   auto error = [&](std::size_t i) {
     const RunRecord& r = states[i].record;
     if (states[i].status != Status::done) return RunRecord::none;
@@ -49,19 +47,19 @@ std::vector<long> best_ranks(const Plan& plan, const std::vector<Point>& points,
     if (std::isnan(error(i))) continue;
     best[i] = 1;
     for (std::size_t j = 0; j < points.size() && best[i] == 1; ++j)
-      if (j != i && !std::isnan(error(j)) && group(points[j]) == group(points[i]) &&
+      if (j != i && !std::isnan(error(j)) && group[j] == group[i] &&
           (error(j) < error(i) || (error(j) == error(i) && j < i)))
         best[i] = 0;
   }
   for (std::size_t i = 0; i < points.size(); ++i)  // the group's other points: 0
     if (best[i] < 0)
       for (std::size_t j = 0; j < points.size(); ++j)
-        if (best[j] >= 0 && group(points[j]) == group(points[i])) best[i] = 0;
+        if (best[j] >= 0 && group[j] == group[i]) best[i] = 0;
   return best;
 }
 
-std::string summary_csv(const Plan& plan, const std::vector<Point>& points, const std::vector<PointState>& states) {
-  const std::vector<long> best = best_ranks(plan, points, states);
+std::string summary_csv(const Plan& plan, const std::vector<Point>& points, const std::vector<PointState>& states,
+                        const std::vector<long>& best) {
   std::string csv = "index,name";
   for (const Axis& a : plan.axes) csv += "," + csv_cell(a.key);
   csv += ",status,stop_reason,iterations,rel_error,rel_residual,heldout_rel_error,best_rank,svd_rel_error,"
@@ -85,7 +83,7 @@ std::string summary_csv(const Plan& plan, const std::vector<Point>& points, cons
 }
 
 void write_summary_h5(const std::string& path, const Plan& plan, const std::vector<Point>& points,
-                      const std::vector<PointState>& states) {
+                      const std::vector<PointState>& states, const std::vector<long>& best) {
   io::AtomicOutput output(MPI_COMM_SELF, path);
   io::File out = io::File::create(MPI_COMM_SELF, output.temporary_path());
   const hsize_t n = points.size();
@@ -112,7 +110,6 @@ void write_summary_h5(const std::string& path, const Plan& plan, const std::vect
   numbers("/rel_error", &RunRecord::rel_error);
   numbers("/rel_residual", &RunRecord::rel_residual);
   numbers("/heldout_rel_error", &RunRecord::heldout_rel_error);
-  const std::vector<long> best = best_ranks(plan, points, states);
   out.write_replicated("/best_rank", {n}, best.data());
   numbers("/svd_rel_error", &RunRecord::svd_rel_error);
   numbers("/effective_rank", &RunRecord::effective_rank);
@@ -186,8 +183,9 @@ Tally collect(MPI_Comm comm, const Plan& plan, const std::vector<Point>& points)
       ++counts[int(states.back().status)];
     }
     const fs::path folder(plan.output_dir);
-    io::write_text_atomically((folder / "summary.csv").string(), summary_csv(plan, points, states));
-    write_summary_h5((folder / "summary.h5").string(), plan, points, states);
+    const std::vector<long> best = best_ranks(plan, points, states);
+    io::write_text_atomically((folder / "summary.csv").string(), summary_csv(plan, points, states, best));
+    write_summary_h5((folder / "summary.h5").string(), plan, points, states, best);
   });
   Communicator(comm).broadcast(counts, 4);
   return {counts[int(Status::done)], counts[int(Status::interrupted)], counts[int(Status::failed)],

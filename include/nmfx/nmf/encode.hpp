@@ -4,6 +4,8 @@
 // themselves. X H^T and H H^T are formed once; each iteration is then one
 // rule update and one k x k Gram matrix, with no product with X.
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "nmfx/nmf/solver.hpp"
 
@@ -34,6 +36,9 @@ struct EncodeResult {
 /// The dictionary sizes beyond which `nmfx encode` defaults to hals: exact
 /// NNLS costs O(k^3) per sample.
 constexpr int exact_encode_atoms = 256;
+
+/// The rules that encode (`nmfx encode --algo`, `fit --test-algo`).
+const std::vector<std::string>& encode_rule_names();
 
 /// The default rule for `atoms` atoms: anls up to exact_encode_atoms, hals beyond.
 Algorithm default_encode_algorithm(int atoms);
