@@ -84,39 +84,59 @@ class Hals final : public PenalizedRule {
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
               const double* right) override {
     if (right) return update_entries(f, cross, gram, right);
+    // The components go in blocks J of `component_block`. Each block's
+    // gradient rows R_J = (G F)_J - C_J + l1 come from one GEMM with F as
+    // the earlier blocks left it; then each index's components in J are
+    // minimized one after another, a change d of F_j costing the axpy
+    // R_J += d G_Jj over the block alone (none when F_j stays at 0, common:
+    // NMF factors are sparse). So the Gram-sized work, 2 k^2 flops per index,
+    // runs in GEMMs, and only 2 k |J| of it as vector updates. The indices
+    // sweep in tiles, so that each column of G_JJ is read once per tile.
+    // Every index sees the same operations in the same order whatever the
+    // tiling and the grid.
     const long k = f.k, count = f.local_count();
-    // The gradient R = G F - C + l1 for all indices at once (one GEMM);
-    // then each index's k-vector is an independent problem, swept component
-    // by component. A change d of F_j costs one axpy R += d G_j, and none
-    // when the component stays at 0 (common: NMF factors are sparse). The
-    // indices go in blocks that sweep together, so that each column of G is
-    // read once per block, not once per index: G (k x k) leaves the caches
-    // at large k. Every index sees the same operations in the same order
-    // as alone, whatever the blocking.
-    gradient(f, cross, gram, nullptr);
-    const double* g_all = gram_.data();  // G + l2 I
-    constexpr long block = 32;
+    const double* g = penalized_gram(gram, int(k));  // G + l2 I
+    for (long first = 0; first < k; first += component_block) {
+      const long size = std::min(component_block, k - first);
+      buffer_.resize(std::size_t(size * count));
+      double* r = buffer_.data();  // R_J, size x count
 #pragma omp parallel for schedule(static)
-    for (long first = 0; first < count; first += block) {
-      const long last = std::min(count, first + block);
-      for (long j = 0; j < k; ++j) {
-        const double* g = g_all + j * k;  // column j (= row j: G is symmetric)
-        if (!(g[j] > 0)) continue;
-        for (long c = first; c < last; ++c) {
-          double* x = f.vector(c);
-          double* r = buffer_.data() + c * k;
-          const double updated = std::max(0.0, x[j] - r[j] / g[j]);
-          const double delta = updated - x[j];
-          if (delta == 0) continue;
-          x[j] = updated;
+      for (long c = 0; c < count; ++c)
+        for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - cross.vector(c)[first + j];
+      la::gemm(la::Op::transpose, la::Op::none, size, count, k, 1.0, g + first * k, k, f.local.data(), k,
+               1.0, r, size);  // G is symmetric: G_J. = (G_.J)^T
+      block_gram_.resize(std::size_t(size * size));
+      for (long j = 0; j < size; ++j)
+        std::copy_n(g + (first + j) * k + first, size, block_gram_.data() + j * size);
+      constexpr long tile = 32;
+#pragma omp parallel for schedule(static)
+      for (long c0 = 0; c0 < count; c0 += tile) {
+        const long c1 = std::min(count, c0 + tile);
+        for (long j = 0; j < size; ++j) {
+          const double* gj = block_gram_.data() + j * size;  // G_Jj (= row j: symmetric)
+          if (!(gj[j] > 0)) continue;
+          for (long c = c0; c < c1; ++c) {
+            double* x = f.vector(c) + first;
+            double* rc = r + c * size;
+            const double updated = std::max(0.0, x[j] - rc[j] / gj[j]);
+            const double delta = updated - x[j];
+            if (delta == 0) continue;
+            x[j] = updated;
 #pragma omp simd
-          for (long l = 0; l < k; ++l) r[l] += delta * g[l];
+            for (long l = 0; l < size; ++l) rc[l] += delta * gj[l];
+          }
         }
       }
     }
   }
 
  private:
+  /// Components per block: large enough for the GEMM to run near peak,
+  /// small enough that the vector updates (2 k component_block flops per
+  /// index) stay a small share of the GEMMs' 2 k^2.
+  static constexpr long component_block = 128;
+  std::vector<double> block_gram_;
+
   /// The two-sided problem (a small replicated factor, Deep NMF's inner
   /// layers): exact minimization one entry at a time, curvature
   /// G_jj R_cc + l2, each change a rank-one update of the gradient.

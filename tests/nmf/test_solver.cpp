@@ -424,3 +424,46 @@ TEST_CASE("iterative encoding reaches exact anls's codes", "[nmf][encode]") {
         else CHECK(hals.rel_error == Approx(exact.rel_error).epsilon(1e-3));
       }
 }
+
+TEST_CASE("HALS's blocked sweep equals the textbook sweep, one component at a time", "[nmf]") {
+  // k = 300: two full blocks of components and a partial one. The reference
+  // minimizes component j of every index exactly with all others current:
+  // F_j <- max(0, F_j - ((G + l2 I) F - C + l1)_j / (G_jj + l2)).
+  const int k = 300;
+  const long count = 37;
+  ProcessGrid grid(MPI_COMM_SELF, {1, 1});
+  std::vector<double> b(std::size_t(k) * 400), g(std::size_t(k) * k);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = std::fmod(double(i) * 0.6180339887, 1.0) - 0.3;
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < k; ++j) {
+      double s = 0;
+      for (int l = 0; l < 400; ++l) s += b[std::size_t(l * k + i)] * b[std::size_t(l * k + j)];
+      g[std::size_t(j * k + i)] = s;
+    }
+  dist::Factor f = dist::Factor::replicated(grid, k, count), c = dist::Factor::replicated(grid, k, count);
+  for (std::size_t i = 0; i < f.local.size(); ++i) {
+    f.local[i] = std::fmod(double(i) * 0.7548776662, 1.0);
+    c.local[i] = 40.0 * (std::fmod(double(i) * 0.5698402910, 1.0) - 0.4);
+  }
+  for (const double l1 : {0.0, 0.5})
+    for (const double l2 : {0.0, 2.0}) {
+      std::vector<double> expected = f.local;
+      for (long index = 0; index < count; ++index) {
+        double* x = expected.data() + index * k;
+        for (int j = 0; j < k; ++j) {
+          double grad = l1 + l2 * x[j] - c.vector(index)[j];
+          for (int l = 0; l < k; ++l) grad += g[std::size_t(l * k + j)] * x[l];
+          x[j] = std::max(0.0, x[j] - grad / (g[std::size_t(j * k + j)] + l2));
+        }
+      }
+      dist::Factor updated = f;
+      nmf::make_rule("hals", {l1, l2})->update(updated, c, g.data(), nullptr);
+      double worst = 0, scale = 0;
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        worst = std::max(worst, std::abs(updated.local[i] - expected[i]));
+        scale = std::max(scale, std::abs(expected[i]));
+      }
+      INFO("l1 " << l1 << ", l2 " << l2);
+      CHECK(worst <= 1e-10 * scale);
+    }
+}
