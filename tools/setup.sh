@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ca-certificates
-  openmpi-bin libopenmpi-dev libscalapack-openmpi-dev libopenblas-dev
+  openmpi-bin libopenmpi-dev libscalapack-openmpi-dev libopenblas-dev libopenblas-openmp-dev
   libhdf5-openmpi-dev hdf5-tools zlib1g-dev catch2 libcli11-dev libtomlplusplus-dev
   python3-h5py python3-numpy python3-matplotlib python3-pil libstb-dev
   liblinear-dev python3-scipy python3-torch

@@ -1,5 +1,7 @@
 #include "nmfx/la/products.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -13,8 +15,8 @@ namespace {
 
 /// Single precision multiplies by panels of at most `float_panel` inner
 /// indices in float and adds each panel's product up in double, so no float
-/// sum has more than float_panel terms; the float scratch covers at most
-/// `panel` result indices.
+/// sum has more than float_panel terms; a thread's float scratch covers at
+/// most `panel` result indices.
 constexpr long panel = 16384;
 constexpr long float_panel = 4096;
 
@@ -31,10 +33,16 @@ FloatScratch& float_scratch() {
 
 /// out = F op(X)^T, op(X) = X (F over X's columns, out over its rows) or X^T
 /// (`transposed`: F over the rows, out over the columns), k x count, then a
-/// sum over F's reduce_comm(). The GEMM writes the factor layout (k-major)
-/// directly: on these skinny shapes it runs as fast as the index-major
-/// orientation with one thread per rank (measured: 2-4% faster at k = 50,
-/// equal at k = 2048), and needs neither a transpose nor scratch.
+/// sum over F's reduce_comm().
+///  - Every thread multiplies its own share of out's indices with a
+///    single-threaded GEMM (OpenBLAS's OpenMP build runs serially inside a
+///    parallel region), as ranks would: on these skinny shapes two such
+///    GEMMs beat one GEMM on two threads.
+///  - The GEMMs write the factor layout (k-major) directly: with one thread
+///    it runs as fast as the index-major orientation (measured 2-4% faster
+///    at k = 50, equal at k = 2048) and needs neither transpose nor scratch.
+///  - Each index's result comes from the same operations whatever the
+///    number of threads.
 template <class Scalar>
 void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, const dist::Factor& f,
                     dist::Factor& out) {
@@ -48,25 +56,34 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
     auto block = [&](long first, long from) {
       return transposed ? x.local.data() + from + first * ld : x.local.data() + first + from * ld;
     };
-    if constexpr (std::is_same_v<Scalar, double>) {
-      if (inner == 0) std::fill(out.local.begin(), out.local.end(), 0.0);
-      else gemm(Op::none, op_x, k, count, inner, 1.0, f.local.data(), k, block(0, 0), ld, 0.0, out.local.data(), k);
-    } else {
-      FloatScratch& s = float_scratch();
-      std::fill(out.local.begin(), out.local.end(), 0.0);
-      for (long first = 0; first < count; first += panel) {
-        const long size = std::min(panel, count - first);
-        double* sum = out.local.data() + first * k;
-        s.part.resize(std::size_t(k * size));
-        for (long from = 0; from < inner; from += float_panel) {
-          const long width = std::min(float_panel, inner - from);
-          s.factor.assign(f.local.data() + from * k, f.local.data() + (from + width) * k);
-          gemm(Op::none, op_x, k, size, width, 1.0f, s.factor.data(), k, block(first, from), ld, 0.0f,
-               s.part.data(), k);
-#pragma omp parallel for schedule(static)
-          for (long e = 0; e < k * size; ++e) sum[e] += double(s.part[std::size_t(e)]);
+    // out's indices [first, first + size)
+    auto multiply = [&](long first, long size) {
+      double* result = out.local.data() + first * k;
+      if constexpr (std::is_same_v<Scalar, double>) {
+        if (inner == 0) std::fill(result, result + k * size, 0.0);
+        else gemm(Op::none, op_x, k, size, inner, 1.0, f.local.data(), k, block(first, 0), ld, 0.0, result, k);
+      } else {
+        FloatScratch& s = float_scratch();
+        std::fill(result, result + k * size, 0.0);
+        for (long p = first; p < first + size; p += panel) {
+          const long width = std::min(panel, first + size - p);
+          double* sum = out.local.data() + p * k;
+          s.part.resize(std::size_t(k * width));
+          for (long from = 0; from < inner; from += float_panel) {
+            const long depth = std::min(float_panel, inner - from);
+            s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
+            gemm(Op::none, op_x, k, width, depth, 1.0f, s.factor.data(), k, block(p, from), ld, 0.0f,
+                 s.part.data(), k);
+            for (long e = 0; e < k * width; ++e) sum[e] += double(s.part[std::size_t(e)]);
+          }
         }
       }
+    };
+#pragma omp parallel
+    {
+      const long threads = omp_get_num_threads(), t = omp_get_thread_num();
+      const long first = count * t / threads, last = count * (t + 1) / threads;
+      if (last > first) multiply(first, last - first);
     }
   }
   f.reduce_comm().sum(out.local);
