@@ -1,3 +1,5 @@
+#include <omp.h>
+
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
@@ -98,4 +100,40 @@ TEST_CASE("single-precision products match double ones to float32's rounding", "
       CHECK(test::relative_difference(test::gather(xht_s), test::gather(xht)) < 1e-5);
       CHECK(test::relative_difference(test::gather(wtx_s), test::gather(wtx)) < 1e-5);
     }
+}
+
+TEST_CASE("the products give every index the same bits with any number of threads", "[la]") {
+  // 20001 rows: one thread takes two float panels of result indices (16384),
+  // three threads split the rows elsewhere; no index may notice.
+  const Case t{20001, 37, 7, 64};
+  const GridShape shape = choose_grid(test::world_size(), t.m, t.n);
+  ProcessGrid grid(MPI_COMM_WORLD, shape);
+  dist::DistMatrix x(grid, t.m, t.n, t.block, t.block);
+  dist::SingleDistMatrix xs(grid, t.m, t.n, t.block, t.block);
+  test::fill(x);
+  test::fill(xs);
+  dist::Factor w = dist::Factor::rows_of(grid, t.k, x), h = dist::Factor::cols_of(grid, t.k, x);
+  fill_factor(w, 21);
+  fill_factor(h, 22);
+  const int threads = omp_get_max_threads();
+  std::vector<std::vector<double>> results[2];
+  for (int run = 0; run < 2; ++run) {
+    omp_set_num_threads(run == 0 ? 1 : 3);
+    dist::Factor out_w = dist::Factor::like(w, t.k), out_h = dist::Factor::like(h, t.k);
+    la::xht(x, h, out_w);
+    la::wtx(x, w, out_h);
+    results[run].push_back(out_w.local);
+    results[run].push_back(out_h.local);
+    la::xht(xs, h, out_w);
+    la::wtx(xs, w, out_h);
+    results[run].push_back(out_w.local);
+    results[run].push_back(out_h.local);
+  }
+  omp_set_num_threads(threads);
+  for (std::size_t i = 0; i < results[0].size(); ++i) {
+    double worst = 0;
+    for (std::size_t e = 0; e < results[0][i].size(); ++e) worst = std::max(worst, std::abs(results[0][i][e] - results[1][i][e]));
+    INFO("product " << i << " (xht, wtx in double, then single) worst " << worst);
+    CHECK(worst == 0);
+  }
 }
