@@ -15,33 +15,40 @@ namespace {
 /// Solves G_PP z = c_P by Cholesky in `a` (|P| x |P|, overwritten). Returns
 /// -1, or the position in P of the first pivot at which G_PP is numerically
 /// singular (that component depends linearly on the ones before it).
+/// Right-looking on the upper triangle, row-major: G_PP = U^T U. Every inner
+/// loop is an axpy along a contiguous row (no sum carried from term to term),
+/// so it vectorizes and its terms run in parallel; the dot-product form it
+/// replaced waited on one running sum, a multiply-add at a time.
 int solve_passive(int k, const double* g, const double* c, const std::vector<int>& passive,
                    double* a, double* z) {
   const int p = int(passive.size());
-  for (int col = 0; col < p; ++col)
-    for (int row = col; row < p; ++row)
-      a[col * p + row] = g[std::size_t(passive[std::size_t(col)]) * k + passive[std::size_t(row)]];
-  for (int j = 0; j < p; ++j) {  // lower Cholesky, column by column
-    double d = a[j * p + j];
-    for (int l = 0; l < j; ++l) d -= a[l * p + j] * a[l * p + j];
-    if (!(d > 1e-14 * g[std::size_t(passive[std::size_t(j)]) * k + passive[std::size_t(j)]])) return j;
-    d = std::sqrt(d);
-    a[j * p + j] = d;
-    for (int i = j + 1; i < p; ++i) {
-      double v = a[j * p + i];
-      for (int l = 0; l < j; ++l) v -= a[l * p + i] * a[l * p + j];
-      a[j * p + i] = v / d;
+  for (int i = 0; i < p; ++i) {
+    const double* gi = g + std::size_t(passive[std::size_t(i)]) * k;
+    for (int l = i; l < p; ++l) a[i * p + l] = gi[passive[std::size_t(l)]];
+  }
+  for (int j = 0; j < p; ++j) {
+    double* uj = a + j * p;
+    if (!(uj[j] > 1e-14 * g[std::size_t(passive[std::size_t(j)]) * k + passive[std::size_t(j)]])) return j;
+    const double d = std::sqrt(uj[j]);
+    uj[j] = d;
+    for (int l = j + 1; l < p; ++l) uj[l] /= d;
+    for (int i = j + 1; i < p; ++i) {  // trailing update of row i
+      double* ui = a + i * p;
+      const double f = uj[i];
+      for (int l = i; l < p; ++l) ui[l] -= f * uj[l];
     }
   }
-  for (int i = 0; i < p; ++i) {  // L y = c_P
-    double v = c[passive[std::size_t(i)]];
-    for (int l = 0; l < i; ++l) v -= a[l * p + i] * z[l];
-    z[i] = v / a[i * p + i];
+  for (int i = 0; i < p; ++i) z[i] = c[passive[std::size_t(i)]];
+  for (int i = 0; i < p; ++i) {  // U^T y = c_P, column by column
+    const double* ui = a + i * p;
+    z[i] /= ui[i];
+    for (int l = i + 1; l < p; ++l) z[l] -= ui[l] * z[i];
   }
-  for (int i = p - 1; i >= 0; --i) {  // L^T z = y
+  for (int i = p - 1; i >= 0; --i) {  // U z = y
+    const double* ui = a + i * p;
     double v = z[i];
-    for (int l = i + 1; l < p; ++l) v -= a[i * p + l] * z[l];
-    z[i] = v / a[i * p + i];
+    for (int l = i + 1; l < p; ++l) v -= ui[l] * z[l];
+    z[i] = v / ui[i];
   }
   return -1;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <omp.h>
+
 #include "nmfx/core/error.hpp"
 #include "nmfx/la/blas.hpp"
 #include "nmfx/nmf/sparseness.hpp"
@@ -84,46 +86,48 @@ class Hals final : public PenalizedRule {
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
               const double* right) override {
     if (right) return update_entries(f, cross, gram, right);
-    // The components go in blocks J of `component_block`. Each block's
-    // gradient rows R_J = (G F)_J - C_J + l1 come from one GEMM with F as
-    // the earlier blocks left it; then each index's components in J are
-    // minimized one after another, a change d of F_j costing the axpy
-    // R_J += d G_Jj over the block alone (none when F_j stays at 0, common:
-    // NMF factors are sparse). So the Gram-sized work, 2 k^2 flops per index,
-    // runs in GEMMs, and only 2 k |J| of it as vector updates. The indices
-    // sweep in tiles, so that each column of G_JJ is read once per tile.
-    // Every index sees the same operations in the same order whatever the
-    // tiling and the grid.
+    // The indices go in tiles of `index_tile`, each on one thread, and each
+    // tile's components in blocks J of `component_block`. A block's gradient
+    // rows R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
+    // blocks left it; then each index's components in J are minimized one
+    // after another, a change d of F_j costing the axpy R_J += d G_Jj over
+    // the block alone (none when F_j stays at 0, common: NMF factors are
+    // sparse). So the Gram-sized work, 2 k^2 flops per index, runs in GEMMs,
+    // and only 2 k |J| of it as vector updates; a tile's R_J and F stay in
+    // cache between the GEMM and the sweep, and R_J needs no more memory
+    // than one tile per thread. Tiles start at multiples of index_tile, so
+    // every index sees the same operations in the same order whatever the
+    // number of threads and the grid.
     const long k = f.k, count = f.local_count();
     const double* g = penalized_gram(gram, int(k));  // G + l2 I
-    for (long first = 0; first < k; first += component_block) {
-      const long size = std::min(component_block, k - first);
-      buffer_.resize(std::size_t(size * count));
-      double* r = buffer_.data();  // R_J, size x count
-#pragma omp parallel for schedule(static)
-      for (long c = 0; c < count; ++c)
-        for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - cross.vector(c)[first + j];
-      la::gemm(la::Op::transpose, la::Op::none, size, count, k, 1.0, g + first * k, k, f.local.data(), k,
-               1.0, r, size);  // G is symmetric: G_J. = (G_.J)^T
-      block_gram_.resize(std::size_t(size * size));
-      for (long j = 0; j < size; ++j)
-        std::copy_n(g + (first + j) * k + first, size, block_gram_.data() + j * size);
-      constexpr long tile = 32;
-#pragma omp parallel for schedule(static)
-      for (long c0 = 0; c0 < count; c0 += tile) {
-        const long c1 = std::min(count, c0 + tile);
-        for (long j = 0; j < size; ++j) {
-          const double* gj = block_gram_.data() + j * size;  // G_Jj (= row j: symmetric)
-          if (!(gj[j] > 0)) continue;
-          for (long c = c0; c < c1; ++c) {
-            double* x = f.vector(c) + first;
-            double* rc = r + c * size;
-            const double updated = std::max(0.0, x[j] - rc[j] / gj[j]);
-            const double delta = updated - x[j];
-            if (delta == 0) continue;
-            x[j] = updated;
+    const long block = std::min(component_block, k);
+    buffer_.resize(std::size_t(omp_get_max_threads() * block * index_tile));
+#pragma omp parallel
+    {
+      double* r = buffer_.data() + omp_get_thread_num() * block * index_tile;  // R_J, size x width
+#pragma omp for schedule(static)
+      for (long first_index = 0; first_index < count; first_index += index_tile) {
+        const long width = std::min(index_tile, count - first_index);
+        double* tile = f.vector(first_index);
+        for (long first = 0; first < k; first += component_block) {
+          const long size = std::min(component_block, k - first);
+          for (long c = 0; c < width; ++c)
+            for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - cross.vector(first_index + c)[first + j];
+          la::gemm(la::Op::transpose, la::Op::none, size, width, k, 1.0, g + first * k, k, tile, k, 1.0, r,
+                   size);  // G is symmetric: G_J. = (G_.J)^T
+          for (long j = 0; j < size; ++j) {
+            const double* gj = g + (first + j) * k + first;  // G_Jj (= row j: symmetric)
+            if (!(gj[j] > 0)) continue;
+            for (long c = 0; c < width; ++c) {
+              double* x = tile + c * k + first;
+              double* rc = r + c * size;
+              const double updated = std::max(0.0, x[j] - rc[j] / gj[j]);
+              const double delta = updated - x[j];
+              if (delta == 0) continue;
+              x[j] = updated;
 #pragma omp simd
-            for (long l = 0; l < size; ++l) rc[l] += delta * gj[l];
+              for (long l = 0; l < size; ++l) rc[l] += delta * gj[l];
+            }
           }
         }
       }
@@ -135,7 +139,9 @@ class Hals final : public PenalizedRule {
   /// small enough that the vector updates (2 k component_block flops per
   /// index) stay a small share of the GEMMs' 2 k^2.
   static constexpr long component_block = 128;
-  std::vector<double> block_gram_;
+  /// Indices per tile: a tile's R_J (at most 128 x 256 doubles, 256 KiB)
+  /// and its k-vectors stay in cache from the GEMM to the sweep.
+  static constexpr long index_tile = 256;
 
   /// The two-sided problem (a small replicated factor, Deep NMF's inner
   /// layers): exact minimization one entry at a time, curvature
