@@ -1,5 +1,6 @@
 // The nmfx command line: parses flags into a config and calls the runner.
 #include <omp.h>
+#include <sched.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -49,6 +50,12 @@ CLI::Validator integer_in(long low, long high) {
         return "";
       },
       low == 1 ? "POSITIVE" : low == 0 ? "NONNEGATIVE" : "");
+}
+
+/// The cores this process may run on (its CPU affinity).
+int usable_cores() {
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : INT_MAX;
 }
 
 /// The check of a number flag: finite and not negative.
@@ -297,11 +304,16 @@ int main(int argc, char** argv) {
     if (fit_cmd->parsed()) {
       apply_settings(fit_options, fit);
       fit.command_line = join(argc, argv);
+      const int threads = omp_get_max_threads();
+      const int cores = mpi.world().min(usable_cores());
       if (root) {
         const int ranks = mpi.world().size();
-        std::printf("nmfx %s: %d rank%s x %d thread%s\n", NMFX_VERSION, ranks,
-                    ranks > 1 ? "s" : "", omp_get_max_threads(),
-                    omp_get_max_threads() > 1 ? "s" : "");
+        std::printf("nmfx %s: %d rank%s x %d thread%s\n", NMFX_VERSION, ranks, ranks > 1 ? "s" : "", threads,
+                    threads > 1 ? "s" : "");
+        if (cores < threads)
+          std::printf("nmfx fit: note: %d threads per rank share %d core%s (mpirun binds each rank to one core "
+                      "by default): add --bind-to none or --map-by slot:PE=%d\n",
+                      threads, cores, cores > 1 ? "s" : "", threads);
       }
       const auto summary = nmfx::runner::run_fit(MPI_COMM_WORLD, fit, root);
       if (summary.stop_reason == nmfx::nmf::StopReason::interrupted)

@@ -52,6 +52,23 @@ TEST_CASE("synth, fit and import work through the binary", "[cli]") {
   }
 }
 
+TEST_CASE("fit notes when a rank has fewer cores than threads", "[cli]") {
+  const std::string data = in_folder("threads.h5"), run = in_folder("threads_run.h5");
+  REQUIRE(nmfx(1, "synth --rows 40 --cols 30 --rank 3 --seed 1 -o " + data).status == 0);
+  const std::string fit = " " + std::string(NMFX_MPIEXEC) + " -n 1 " + NMFX_BINARY + " fit " + data + " -o " +
+                          run + " --rank 3 --max-iter 2";
+  // One core allowed, two threads asked for: the note names the fix.
+  Outcome shared = shell("OMP_NUM_THREADS=2 timeout 120 taskset -c 0" + fit);
+  INFO(shared.output);
+  REQUIRE(shared.status == 0);
+  CHECK(shared.output.find("note: 2 threads per rank share 1 core") != std::string::npos);
+  CHECK(shared.output.find("--bind-to none") != std::string::npos);
+  Outcome alone = shell("OMP_NUM_THREADS=1 timeout 120 taskset -c 0" + fit);
+  INFO(alone.output);
+  REQUIRE(alone.status == 0);
+  CHECK(alone.output.find("share") == std::string::npos);
+}
+
 TEST_CASE("bad input: one clear line, non-zero exit, outputs untouched", "[cli]") {
   const std::string good = in_folder("good.h5");
   python("rng = np.random.default_rng(0)\n"
