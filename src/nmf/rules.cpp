@@ -118,10 +118,11 @@ class Hals final : public PenalizedRule {
           for (long j = 0; j < size; ++j) {
             const double* gj = g + (first + j) * k + first;  // G_Jj (= row j: symmetric)
             if (!(gj[j] > 0)) continue;
+            const double step = 1 / gj[j];
             for (long c = 0; c < width; ++c) {
               double* x = tile + c * k + first;
               double* rc = r + c * size;
-              const double updated = std::max(0.0, x[j] - rc[j] / gj[j]);
+              const double updated = std::max(0.0, x[j] - rc[j] * step);
               const double delta = updated - x[j];
               if (delta == 0) continue;
               x[j] = updated;
