@@ -13,11 +13,13 @@ namespace nmfx::la {
 
 namespace {
 
-/// Single precision multiplies by panels of at most `float_panel` inner
-/// indices in float and adds each panel's product up in double, so no float
-/// sum has more than float_panel terms; a thread's float scratch covers at
-/// most `panel` result indices.
-constexpr long panel = 16384;
+/// The GEMMs go in panels of at most `panel` result indices: a panel of the
+/// result stays in cache while the GEMM runs through the inner dimension
+/// (measured on X H^T at k = 50, one thread: 44 GFLOP/s against 41 for one
+/// GEMM over 30000 indices). Single precision multiplies by panels of at
+/// most `float_panel` inner indices in float and adds each panel's product
+/// up in double, so no float sum has more than float_panel terms.
+constexpr long panel = 4096;
 constexpr long float_panel = 4096;
 
 /// Working memory of the single-precision products, reused from call to call.
@@ -56,25 +58,25 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
     auto block = [&](long first, long from) {
       return transposed ? x.local.data() + from + first * ld : x.local.data() + first + from * ld;
     };
-    // out's indices [first, first + size)
+    // out's indices [first, first + size), panel by panel
     auto multiply = [&](long first, long size) {
-      double* result = out.local.data() + first * k;
-      if constexpr (std::is_same_v<Scalar, double>) {
-        if (inner == 0) std::fill(result, result + k * size, 0.0);
-        else gemm(Op::none, op_x, k, size, inner, 1.0, f.local.data(), k, block(first, 0), ld, 0.0, result, k);
-      } else {
-        FloatScratch& s = float_scratch();
-        std::fill(result, result + k * size, 0.0);
-        for (long p = first; p < first + size; p += panel) {
-          const long width = std::min(panel, first + size - p);
-          double* sum = out.local.data() + p * k;
+      for (long p = first; p < first + size; p += panel) {
+        const long width = std::min(panel, first + size - p);
+        double* result = out.local.data() + p * k;
+        if (inner == 0) {
+          std::fill(result, result + k * width, 0.0);
+        } else if constexpr (std::is_same_v<Scalar, double>) {
+          gemm(Op::none, op_x, k, width, inner, 1.0, f.local.data(), k, block(p, 0), ld, 0.0, result, k);
+        } else {
+          FloatScratch& s = float_scratch();
+          std::fill(result, result + k * width, 0.0);
           s.part.resize(std::size_t(k * width));
           for (long from = 0; from < inner; from += float_panel) {
             const long depth = std::min(float_panel, inner - from);
             s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
             gemm(Op::none, op_x, k, width, depth, 1.0f, s.factor.data(), k, block(p, from), ld, 0.0f,
                  s.part.data(), k);
-            for (long e = 0; e < k * width; ++e) sum[e] += double(s.part[std::size_t(e)]);
+            for (long e = 0; e < k * width; ++e) result[e] += double(s.part[std::size_t(e)]);
           }
         }
       }

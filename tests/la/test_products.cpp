@@ -24,7 +24,7 @@ struct Case {
 TEST_CASE("distributed products equal serial ones on every grid and odd size", "[la]") {
   // Odd sizes, blocks that do not divide them, ranks that own nothing (3
   // rows on 4 process rows with block 2), and more rows or columns than a
-  // panel of the products (65536).
+  // panel of the products (4096).
   const Case cases[] = {{37, 23, 5, 4}, {3, 11, 2, 2}, {64, 64, 7, 64}, {50, 9, 3, 5}, {70000, 3, 2, 64}, {4, 70000, 2, 64}};
   for (const Case& t : cases)
     for (const GridShape shape : test::all_shapes(test::world_size())) {
@@ -103,7 +103,7 @@ TEST_CASE("single-precision products match double ones to float32's rounding", "
 }
 
 TEST_CASE("the products give every index the same bits with any number of threads", "[la]") {
-  // 20001 rows: one thread takes two float panels of result indices (16384),
+  // 20001 rows: one thread takes five panels of result indices (4096),
   // three threads split the rows elsewhere; no index may notice.
   const Case t{20001, 37, 7, 64};
   const GridShape shape = choose_grid(test::world_size(), t.m, t.n);
