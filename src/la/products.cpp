@@ -112,10 +112,27 @@ template void xht(const dist::SingleDistMatrix&, const dist::Factor&, dist::Fact
 template void wtx(const dist::DistMatrix&, const dist::Factor&, dist::Factor&);
 template void wtx(const dist::SingleDistMatrix&, const dist::Factor&, dist::Factor&);
 
+/// F F^T as a sum of partial Gram matrices over fixed parts of the indices
+/// (at least 4096 indices each, at most 8 parts and 8 MiB of them), added
+/// in order. The threads share the parts (OpenBLAS does not thread a SYRK
+/// with k = 50 rows), and the parts do not depend on the number of threads,
+/// so neither do the bits.
 void gram(const dist::Factor& f, double* g) {
   {
     const Timed timed(Activity::grams);
-    la::gram(f.k, f.local_count(), f.local.data(), f.k, g);
+    const long k = f.k, count = f.local_count();
+    const long parts = std::max(1L, std::min({8L, count / 4096, (1L << 20) / std::max(1L, k * k)}));
+    thread_local std::vector<double> partial;
+    partial.resize(std::size_t((parts - 1) * k * k));
+    double* const partials = partial.data();  // the calling thread's buffer, for every thread
+    auto start = [&](long p) { return p == parts ? count : count * p / parts / 64 * 64; };
+#pragma omp parallel for schedule(static)
+    for (long p = 0; p < parts; ++p) {
+      double* out = p == 0 ? g : partials + (p - 1) * k * k;
+      la::gram(k, start(p + 1) - start(p), f.local.data() + start(p) * k, k, out);
+    }
+    for (long p = 1; p < parts; ++p)
+      for (long e = 0; e < k * k; ++e) g[e] += partials[(p - 1) * k * k + e];
   }
   f.reduce_comm().sum(g, long(f.k) * f.k);
 }

@@ -102,7 +102,7 @@ TEST_CASE("single-precision products match double ones to float32's rounding", "
     }
 }
 
-TEST_CASE("the products give every index the same bits with any number of threads", "[la]") {
+TEST_CASE("the products and Gram matrices give the same bits with any number of threads", "[la]") {
   // 20001 rows: one thread takes five panels of result indices (4096),
   // three threads split the rows elsewhere; no index may notice.
   const Case t{20001, 37, 7, 64};
@@ -128,6 +128,9 @@ TEST_CASE("the products give every index the same bits with any number of thread
     la::wtx(xs, w, out_h);
     results[run].push_back(out_w.local);
     results[run].push_back(out_h.local);
+    std::vector<double> g(std::size_t(t.k * t.k));  // sums parts of W's 20001 rows
+    la::gram(w, g.data());
+    results[run].push_back(g);
   }
   omp_set_num_threads(threads);
   for (std::size_t i = 0; i < results[0].size(); ++i) {
