@@ -1,3 +1,5 @@
+#include <omp.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -426,11 +428,12 @@ TEST_CASE("iterative encoding reaches exact anls's codes", "[nmf][encode]") {
 }
 
 TEST_CASE("HALS's blocked sweep equals the textbook sweep, one component at a time", "[nmf]") {
-  // k = 300: two full blocks of components and a partial one. The reference
-  // minimizes component j of every index exactly with all others current:
+  // k = 300: two full blocks of components and a partial one; 600 indices:
+  // two full tiles and a partial one. The reference minimizes component j
+  // of every index exactly with all others current:
   // F_j <- max(0, F_j - ((G + l2 I) F - C + l1)_j / (G_jj + l2)).
   const int k = 300;
-  const long count = 37;
+  const long count = 600;
   ProcessGrid grid(MPI_COMM_SELF, {1, 1});
   std::vector<double> b(std::size_t(k) * 400), g(std::size_t(k) * k);
   for (std::size_t i = 0; i < b.size(); ++i) b[i] = std::fmod(double(i) * 0.6180339887, 1.0) - 0.3;
@@ -456,8 +459,13 @@ TEST_CASE("HALS's blocked sweep equals the textbook sweep, one component at a ti
           x[j] = std::max(0.0, x[j] - grad / (g[std::size_t(j * k + j)] + l2));
         }
       }
-      dist::Factor updated = f;
+      dist::Factor updated = f, threaded = f;
       nmf::make_rule("hals", {l1, l2})->update(updated, c, g.data(), nullptr);
+      const int threads = omp_get_max_threads();
+      omp_set_num_threads(3);  // the tiles do not depend on the threads: neither do the bits
+      nmf::make_rule("hals", {l1, l2})->update(threaded, c, g.data(), nullptr);
+      omp_set_num_threads(threads);
+      CHECK(threaded.local == updated.local);
       double worst = 0, scale = 0;
       for (std::size_t i = 0; i < expected.size(); ++i) {
         worst = std::max(worst, std::abs(updated.local[i] - expected[i]));
