@@ -61,6 +61,26 @@ class PenalizedRule : public UpdateRule {
                   "global Deep NMF loss need mu, hals, pgd or adam", true);
   }
 
+  /// Calls body(first, width, scratch) for the tiles of `index_tile`
+  /// indices [first, first + width) of a one-sided update, each on one
+  /// thread with its own `scratch_size` doubles of buffer_. The tiles start
+  /// at multiples of index_tile, so an index's arithmetic does not depend on
+  /// the number of threads, and a tile's work stays in cache.
+  template <class Body>
+  void for_each_tile(long count, long scratch_size, Body body) {
+    buffer_.resize(std::size_t(omp_get_max_threads() * scratch_size));
+#pragma omp parallel
+    {
+      double* scratch = buffer_.data() + omp_get_thread_num() * scratch_size;
+#pragma omp for schedule(static)
+      for (long first = 0; first < count; first += index_tile)
+        body(first, std::min(index_tile, count - first), scratch);
+    }
+  }
+  /// Indices per tile: a tile's scratch (at most 128 x 256 doubles for
+  /// HALS, 256 KiB) and its k-vectors stay in cache.
+  static constexpr long index_tile = 256;
+
   RuleOptions options_;
   std::vector<double> gram_, buffer_, product_;
 };
@@ -70,13 +90,28 @@ class Multiplicative final : public PenalizedRule {
   using PenalizedRule::PenalizedRule;
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
               const double* right) override {
-    gradient(f, cross, gram, right);  // G F R + l2 F - C + l1
-    const std::size_t n = f.local.size();
+    if (right) {
+      gradient(f, cross, gram, right);  // G F R + l2 F - C + l1
+      const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
-    for (std::size_t i = 0; i < n; ++i) {
-      const double denominator = buffer_[i] + cross.local[i];  // G F R + l2 F + l1
-      if (denominator > 0) f.local[i] *= cross.local[i] / denominator;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double denominator = buffer_[i] + cross.local[i];  // G F R + l2 F + l1
+        if (denominator > 0) f.local[i] *= cross.local[i] / denominator;
+      }
+      return;
     }
+    // One-sided: F <- F .* C ./ ((G + l2 I) F + l1), a tile at a time.
+    const long k = f.k;
+    const double* g = penalized_gram(gram, int(k));
+    for_each_tile(f.local_count(), k * index_tile, [&](long first, long width, double* denominator) {
+      double* tile = f.vector(first);
+      const double* c = cross.vector(first);
+      la::gemm(la::Op::none, la::Op::none, k, width, k, 1.0, g, k, tile, k, 0.0, denominator, k);
+      for (long e = 0; e < k * width; ++e) {
+        const double d = denominator[e] + options_.l1;
+        if (d > 0) tile[e] *= c[e] / d;
+      }
+    });
   }
 };
 
@@ -86,53 +121,44 @@ class Hals final : public PenalizedRule {
   void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
               const double* right) override {
     if (right) return update_entries(f, cross, gram, right);
-    // The indices go in tiles of `index_tile`, each on one thread, and each
-    // tile's components in blocks J of `component_block`. A block's gradient
-    // rows R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
+    // The indices go in tiles (for_each_tile), each tile's components in
+    // blocks J of `component_block`. A block's gradient rows
+    // R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
     // blocks left it; then each index's components in J are minimized one
     // after another, a change d of F_j costing the axpy R_J += d G_Jj over
     // the block alone (none when F_j stays at 0, common: NMF factors are
     // sparse). So the Gram-sized work, 2 k^2 flops per index, runs in GEMMs,
     // and only 2 k |J| of it as vector updates; a tile's R_J and F stay in
-    // cache between the GEMM and the sweep, and R_J needs no more memory
-    // than one tile per thread. Tiles start at multiples of index_tile, so
-    // every index sees the same operations in the same order whatever the
-    // number of threads and the grid.
-    const long k = f.k, count = f.local_count();
+    // cache between the GEMM and the sweep, and R_J needs one tile per
+    // thread.
+    const long k = f.k;
     const double* g = penalized_gram(gram, int(k));  // G + l2 I
     const long block = std::min(component_block, k);
-    buffer_.resize(std::size_t(omp_get_max_threads() * block * index_tile));
-#pragma omp parallel
-    {
-      double* r = buffer_.data() + omp_get_thread_num() * block * index_tile;  // R_J, size x width
-#pragma omp for schedule(static)
-      for (long first_index = 0; first_index < count; first_index += index_tile) {
-        const long width = std::min(index_tile, count - first_index);
-        double* tile = f.vector(first_index);
-        for (long first = 0; first < k; first += component_block) {
-          const long size = std::min(component_block, k - first);
-          for (long c = 0; c < width; ++c)
-            for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - cross.vector(first_index + c)[first + j];
-          la::gemm(la::Op::transpose, la::Op::none, size, width, k, 1.0, g + first * k, k, tile, k, 1.0, r,
-                   size);  // G is symmetric: G_J. = (G_.J)^T
-          for (long j = 0; j < size; ++j) {
-            const double* gj = g + (first + j) * k + first;  // G_Jj (= row j: symmetric)
-            if (!(gj[j] > 0)) continue;
-            const double step = 1 / gj[j];
-            for (long c = 0; c < width; ++c) {
-              double* x = tile + c * k + first;
-              double* rc = r + c * size;
-              const double updated = std::max(0.0, x[j] - rc[j] * step);
-              const double delta = updated - x[j];
-              if (delta == 0) continue;
-              x[j] = updated;
+    for_each_tile(f.local_count(), block * index_tile, [&](long first_index, long width, double* r) {
+      double* tile = f.vector(first_index);  // r: R_J, size x width
+      for (long first = 0; first < k; first += component_block) {
+        const long size = std::min(component_block, k - first);
+        for (long c = 0; c < width; ++c)
+          for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - cross.vector(first_index + c)[first + j];
+        la::gemm(la::Op::transpose, la::Op::none, size, width, k, 1.0, g + first * k, k, tile, k, 1.0, r,
+                 size);  // G is symmetric: G_J. = (G_.J)^T
+        for (long j = 0; j < size; ++j) {
+          const double* gj = g + (first + j) * k + first;  // G_Jj (= row j: symmetric)
+          if (!(gj[j] > 0)) continue;
+          const double step = 1 / gj[j];
+          for (long c = 0; c < width; ++c) {
+            double* x = tile + c * k + first;
+            double* rc = r + c * size;
+            const double updated = std::max(0.0, x[j] - rc[j] * step);
+            const double delta = updated - x[j];
+            if (delta == 0) continue;
+            x[j] = updated;
 #pragma omp simd
-              for (long l = 0; l < size; ++l) rc[l] += delta * gj[l];
-            }
+            for (long l = 0; l < size; ++l) rc[l] += delta * gj[l];
           }
         }
       }
-    }
+    });
   }
 
  private:
@@ -140,9 +166,6 @@ class Hals final : public PenalizedRule {
   /// small enough that the vector updates (2 k component_block flops per
   /// index) stay a small share of the GEMMs' 2 k^2.
   static constexpr long component_block = 128;
-  /// Indices per tile: a tile's R_J (at most 128 x 256 doubles, 256 KiB)
-  /// and its k-vectors stay in cache from the GEMM to the sweep.
-  static constexpr long index_tile = 256;
 
   /// The two-sided problem (a small replicated factor, Deep NMF's inner
   /// layers): exact minimization one entry at a time, curvature
