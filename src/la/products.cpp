@@ -116,23 +116,27 @@ template void wtx(const dist::SingleDistMatrix&, const dist::Factor&, dist::Fact
 /// (at least 4096 indices each, at most 8 parts and 8 MiB of them), added
 /// in order. The threads share the parts (OpenBLAS does not thread a SYRK
 /// with k = 50 rows), and the parts do not depend on the number of threads,
-/// so neither do the bits.
+/// so neither do the bits. With one part (large k), OpenBLAS's threads.
 void gram(const dist::Factor& f, double* g) {
   {
     const Timed timed(Activity::grams);
     const long k = f.k, count = f.local_count();
     const long parts = std::max(1L, std::min({8L, count / 4096, (1L << 20) / std::max(1L, k * k)}));
-    thread_local std::vector<double> partial;
-    partial.resize(std::size_t((parts - 1) * k * k));
-    double* const partials = partial.data();  // the calling thread's buffer, for every thread
-    auto start = [&](long p) { return p == parts ? count : count * p / parts / 64 * 64; };
+    if (parts == 1) {
+      la::gram(k, count, f.local.data(), k, g);
+    } else {
+      thread_local std::vector<double> partial;
+      partial.resize(std::size_t((parts - 1) * k * k));
+      double* const partials = partial.data();  // the calling thread's buffer, for every thread
+      auto start = [&](long p) { return p == parts ? count : count * p / parts / 64 * 64; };
 #pragma omp parallel for schedule(static)
-    for (long p = 0; p < parts; ++p) {
-      double* out = p == 0 ? g : partials + (p - 1) * k * k;
-      la::gram(k, start(p + 1) - start(p), f.local.data() + start(p) * k, k, out);
+      for (long p = 0; p < parts; ++p) {
+        double* out = p == 0 ? g : partials + (p - 1) * k * k;
+        la::gram(k, start(p + 1) - start(p), f.local.data() + start(p) * k, k, out);
+      }
+      for (long p = 1; p < parts; ++p)
+        for (long e = 0; e < k * k; ++e) g[e] += partials[(p - 1) * k * k + e];
     }
-    for (long p = 1; p < parts; ++p)
-      for (long e = 0; e < k * k; ++e) g[e] += partials[(p - 1) * k * k + e];
   }
   f.reduce_comm().sum(g, long(f.k) * f.k);
 }
