@@ -1,9 +1,12 @@
 #include "nmfx/core/memory.hpp"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/mpi.hpp"
@@ -14,6 +17,18 @@ double machine_memory() {
   const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page_size > 0 ? double(pages) * double(page_size) : 0.0;
 }
+
+void* allocate_huge(std::size_t bytes) {
+  constexpr std::size_t huge_page = std::size_t(2) << 20;
+  const std::size_t alignment = bytes >= huge_page ? huge_page : 64;
+  const std::size_t size = (bytes + alignment - 1) / alignment * alignment;
+  void* p = std::aligned_alloc(alignment, size > 0 ? size : alignment);
+  if (!p) throw std::bad_alloc();
+  if (alignment == huge_page) madvise(p, size, MADV_HUGEPAGE);  // advice: failure is harmless
+  return p;
+}
+
+void free_huge(void* p) { std::free(p); }
 
 double peak_resident_bytes() {
   std::FILE* status = std::fopen("/proc/self/status", "r");

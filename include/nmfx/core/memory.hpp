@@ -4,6 +4,7 @@
 // in one clear line instead of std::bad_alloc on every rank.
 #include <mpi.h>
 
+#include <cstddef>
 #include <string>
 
 namespace nmfx {
@@ -29,5 +30,29 @@ std::string format_bytes(double bytes);
 /// `what`, e.g. "X (1000000 x 1000000 doubles) needs 3.7 TiB on each of 2
 /// ranks, 7.3 TiB for the 2 on this machine; it has 23 GiB".
 void require_memory(MPI_Comm comm, const std::string& what, double local_bytes);
+
+/// Memory for large arrays streamed by the GEMMs (X): blocks of 2 MiB or
+/// more are 2-MiB aligned and advised to the kernel as huge pages
+/// (MADV_HUGEPAGE, honoured where transparent huge pages are "madvise" or
+/// "always"), which cuts their page faults and TLB misses. Measured on
+/// Fashion-MNIST, HALS k = 50, 2 ranks: products 5% faster, reading X 1.7x
+/// faster.
+void* allocate_huge(std::size_t bytes);
+void free_huge(void* p);
+
+/// A std::vector allocator over allocate_huge.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_huge(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) { free_huge(p); }
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const HugePageAllocator<U>&) const { return false; }
+};
 
 }  // namespace nmfx

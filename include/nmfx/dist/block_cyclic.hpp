@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "nmfx/core/grid.hpp"
+#include "nmfx/core/memory.hpp"
 
 namespace nmfx::dist {
 
@@ -51,7 +52,7 @@ struct BasicDistMatrix {
   BasicDistMatrix(const ProcessGrid& grid, long global_rows, long global_cols, int row_block,
                   int col_block);
   BlockCyclic1D rows, cols;
-  std::vector<Scalar> local;
+  std::vector<Scalar, HugePageAllocator<Scalar>> local;
 
   long local_rows() const { return rows.local_size(); }
   long local_cols() const { return cols.local_size(); }
