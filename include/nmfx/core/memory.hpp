@@ -1,7 +1,8 @@
 #pragma once
 // How much memory a rank is about to allocate, checked against the memory of
 // the machine it runs on before allocating, so that an impossible size ends
-// in one clear line instead of std::bad_alloc on every rank.
+// in one clear line instead of std::bad_alloc on every rank; the peak a
+// process used; and huge-page memory for the large arrays.
 #include <mpi.h>
 
 #include <cstddef>
