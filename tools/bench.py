@@ -130,12 +130,11 @@ def main():
         two.append(nmfx_fit(a.nmfx, data, out, "hals", "double", a.iterations, ranks=2, threads=1))
     # The mean includes the first iteration, where one rank first touches
     # all of its factors' memory; the median iteration leaves it out.
-    for what in ("spi", "median"):
+    print()
+    for what, label in (("spi", "mean s/iteration"), ("median", "median iteration")):
         x, y = [r[what] for r in one], [r[what] for r in two]
-        print("%sthreads (%s, hals, double, %s): 1 rank x 2 threads %s s, 2 ranks x 1 thread %s; ratio %s"
-              % ("\n" if what == "spi" else "", os.path.basename(data),
-                 "mean s/iteration" if what == "spi" else "median iteration", cell(x), cell(y),
-                 cell([p / q for p, q in zip(x, y)], "%.2f")))
+        print("threads (%s, hals, double, %s): 1 rank x 2 threads %s s, 2 ranks x 1 thread %s; ratio %s"
+              % (os.path.basename(data), label, cell(x), cell(y), cell([p / q for p, q in zip(x, y)], "%.2f")))
     os.remove(out)
     os.rmdir(work)
 

@@ -15,10 +15,9 @@ namespace {
 /// Solves G_PP z = c_P by Cholesky in `a` (|P| x |P|, overwritten). Returns
 /// -1, or the position in P of the first pivot at which G_PP is numerically
 /// singular (that component depends linearly on the ones before it).
-/// Right-looking on the upper triangle, row-major: G_PP = U^T U. Every inner
-/// loop is an axpy along a contiguous row (no sum carried from term to term),
-/// so it vectorizes and its terms run in parallel; the dot-product form it
-/// replaced waited on one running sum, a multiply-add at a time.
+/// Right-looking on the upper triangle, row-major: G_PP = U^T U. The
+/// factorization's inner loops are axpys along contiguous rows, with no
+/// running sum, so they vectorize.
 int solve_passive(int k, const double* g, const double* c, const std::vector<int>& passive,
                    double* a, double* z) {
   const int p = int(passive.size());

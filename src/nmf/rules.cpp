@@ -136,10 +136,11 @@ class Hals final : public PenalizedRule {
     const long block = std::min(component_block, k);
     for_each_tile(f.local_count(), block * index_tile, [&](long first_index, long width, double* r) {
       double* tile = f.vector(first_index);  // r: R_J, size x width
+      const double* c_tile = cross.vector(first_index);
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
         for (long c = 0; c < width; ++c)
-          for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - cross.vector(first_index + c)[first + j];
+          for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - c_tile[c * k + first + j];
         la::gemm(la::Op::transpose, la::Op::none, size, width, k, 1.0, g + first * k, k, tile, k, 1.0, r,
                  size);  // G is symmetric: G_J. = (G_.J)^T
         for (long j = 0; j < size; ++j) {
