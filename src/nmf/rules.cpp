@@ -16,6 +16,7 @@ namespace {
 class PenalizedRule : public UpdateRule {
  public:
   explicit PenalizedRule(const RuleOptions& options) : options_(options) {}
+  bool independent_indices() const override { return true; }
 
  protected:
   /// G + l2 I for this half-step (k x k).
@@ -233,6 +234,7 @@ class ProjectedGradient final : public PenalizedRule {
     for (std::size_t i = 0; i < n; ++i) f.local[i] = std::max(0.0, f.local[i] - step * buffer_[i]);
     if (options_.sparsity >= 0) project_sparseness(f, options_.sparsity);
   }
+  bool independent_indices() const override { return options_.sparsity < 0; }  // Hoyer's is collective
 };
 
 class ProjectedLeastSquares final : public PenalizedRule {
@@ -291,6 +293,7 @@ class Adam final : public PenalizedRule {
     }
   }
   RuleState* state() override { return &state_; }
+  bool independent_indices() const override { return false; }  // the moments are laid out like F
 
  private:
   RuleState state_{{{}, {}}, 0};  // arrays: first and second moment estimates

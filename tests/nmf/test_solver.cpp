@@ -183,6 +183,30 @@ TEST_CASE("the same seed gives the same factors on every grid", "[nmf]") {
   }
 }
 
+TEST_CASE("the copies of a factor share its update and stay identical to the bit", "[nmf]") {
+  // On a grid with copies (two or more ranks in a grid row or column), each
+  // copy updates a share of the indices and the copies gather the shares;
+  // the grid test above checks the result against the serial one.
+  for (const std::string algo : {"mu", "hals", "anls", "pgd", "als", "adam"})
+    for (const GridShape shape : test::all_shapes(test::world_size())) {
+      ProcessGrid grid(MPI_COMM_WORLD, shape);
+      dist::DistMatrix x(grid, 300, 70, 4, 4);  // 150 indices a copy, at 2 ranks: uneven shares
+      test::fill(x);
+      dist::Factor w = dist::Factor::rows_of(grid, 5, x), h = dist::Factor::cols_of(grid, 5, x);
+      nmf::random_init(7, 0.5, w, h);
+      auto rule_w = nmf::make_rule(algo), rule_h = nmf::make_rule(algo);
+      nmf::solve(grid, x, squared_norm(MPI_COMM_WORLD, x), w, h, *rule_w, *rule_h, {8, 0, 0});
+      for (const dist::Factor* f : {&w, &h}) {
+        std::vector<double> high = f->local, low = f->local;
+        f->replica_comm().max(high);
+        f->replica_comm().min(low);
+        INFO(algo << " on " << shape.str());
+        CHECK(high == low);
+        CHECK(high == f->local);
+      }
+    }
+}
+
 TEST_CASE("single precision follows double to float32's rounding, on every grid", "[nmf]") {
   // X rounded to float32 (relative 6e-8) and products summed in float move
   // the iterates by ~1e-6 relative; 30 iterations amplify that little.

@@ -45,6 +45,11 @@ class UpdateRule {
   /// The state a checkpoint must keep to continue exactly; nullptr when the
   /// rule has none (it is then a function of the factors alone).
   virtual RuleState* state() { return nullptr; }
+  /// Whether a one-sided update of each index depends on nothing but its own
+  /// k-vector, its column of `cross` and `gram` (no state, no collective):
+  /// then any share of the indices can be updated alone, and the ranks
+  /// holding copies of a factor split its update (see solver.hpp).
+  virtual bool independent_indices() const { return false; }
 };
 
 /// The update rules (--algo).
