@@ -84,7 +84,7 @@ std::vector<double> test_codes(const ProcessGrid& grid, const Dictionary& d, con
   if (m > 0)
     la::gemm(la::Op::transpose, la::Op::none, d.k, m, d.n, 1.0, d.atoms.data(), d.n, x.values.data(), d.n, 0.0,
              cross.local.data(), d.k);
-  nmf::make_rule(nmf::Algorithm::anls)->update(w, cross, gram.data(), nullptr);
+  nmf::make_rule(nmf::Algorithm::anls)->update(w, cross.local.data(), gram.data(), nullptr);
   return w.local;
 }
 

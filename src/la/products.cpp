@@ -69,14 +69,16 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
           gemm(Op::none, op_x, k, width, inner, 1.0, f.local.data(), k, block(p, 0), ld, 0.0, result, k);
         } else {
           FloatScratch& s = float_scratch();
-          std::fill(result, result + k * width, 0.0);
           s.part.resize(std::size_t(k * width));
           for (long from = 0; from < inner; from += float_panel) {
             const long depth = std::min(float_panel, inner - from);
             s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
             gemm(Op::none, op_x, k, width, depth, 1.0f, s.factor.data(), k, block(p, from), ld, 0.0f,
                  s.part.data(), k);
-            for (long e = 0; e < k * width; ++e) result[e] += double(s.part[std::size_t(e)]);
+            if (from == 0)
+              for (long e = 0; e < k * width; ++e) result[e] = double(s.part[std::size_t(e)]);
+            else
+              for (long e = 0; e < k * width; ++e) result[e] += double(s.part[std::size_t(e)]);
           }
         }
       }

@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include "nmfx/core/error.hpp"
+#include "nmfx/core/timing.hpp"
 #include "nmfx/la/blas.hpp"
 #include "nmfx/nmf/sparseness.hpp"
 
@@ -28,10 +29,10 @@ class PenalizedRule : public UpdateRule {
 
   /// buffer = G F R + l2 F - C + l1: the gradient of the half-step objective
   /// (R = I when `right` is null; G + l2 I is then left in gram_).
-  void gradient(const dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void gradient(const dist::Factor& f, const double* cross, const double* gram,
                 const double* right) {
     const long k = f.k, count = f.local_count();
-    buffer_ = cross.local;
+    buffer_.assign(cross, cross + f.local.size());
     if (!right) {
       la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, penalized_gram(gram, f.k), k,
                f.local.data(), k, -1.0, buffer_.data(), k);
@@ -89,15 +90,15 @@ class PenalizedRule : public UpdateRule {
 class Multiplicative final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
     if (right) {
       gradient(f, cross, gram, right);  // G F R + l2 F - C + l1
       const std::size_t n = f.local.size();
 #pragma omp parallel for schedule(static)
       for (std::size_t i = 0; i < n; ++i) {
-        const double denominator = buffer_[i] + cross.local[i];  // G F R + l2 F + l1
-        if (denominator > 0) f.local[i] *= cross.local[i] / denominator;
+        const double denominator = buffer_[i] + cross[i];  // G F R + l2 F + l1
+        if (denominator > 0) f.local[i] *= cross[i] / denominator;
       }
       return;
     }
@@ -106,7 +107,7 @@ class Multiplicative final : public PenalizedRule {
     const double* g = penalized_gram(gram, int(k));
     for_each_tile(f.local_count(), k * index_tile, [&](long first, long width, double* denominator) {
       double* tile = f.vector(first);
-      const double* c = cross.vector(first);
+      const double* c = cross + first * k;
       la::gemm(la::Op::none, la::Op::none, k, width, k, 1.0, g, k, tile, k, 0.0, denominator, k);
       for (long e = 0; e < k * width; ++e) {
         const double d = denominator[e] + options_.l1;
@@ -119,7 +120,7 @@ class Multiplicative final : public PenalizedRule {
 class Hals final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
     if (right) return update_entries(f, cross, gram, right);
     // The indices go in tiles (for_each_tile), each tile's components in
@@ -137,7 +138,7 @@ class Hals final : public PenalizedRule {
     const long block = std::min(component_block, k);
     for_each_tile(f.local_count(), block * index_tile, [&](long first_index, long width, double* r) {
       double* tile = f.vector(first_index);  // r: R_J, size x width
-      const double* c_tile = cross.vector(first_index);
+      const double* c_tile = cross + first_index * k;
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
         for (long c = 0; c < width; ++c)
@@ -172,7 +173,7 @@ class Hals final : public PenalizedRule {
   /// The two-sided problem (a small replicated factor, Deep NMF's inner
   /// layers): exact minimization one entry at a time, curvature
   /// G_jj R_cc + l2, each change a rank-one update of the gradient.
-  void update_entries(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update_entries(dist::Factor& f, const double* cross, const double* gram,
                       const double* right) {
     const long k = f.k, count = f.local_count();
     gradient(f, cross, gram, right);
@@ -198,7 +199,7 @@ class Hals final : public PenalizedRule {
 class Anls final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
     require_one_sided(right, "anls");
     const int k = f.k;
@@ -210,7 +211,7 @@ class Anls final : public PenalizedRule {
       std::vector<double> scratch, c(std::size_t(k), 0.0);
 #pragma omp for schedule(dynamic, 64)
       for (long i = 0; i < count; ++i) {
-        for (int j = 0; j < k; ++j) c[std::size_t(j)] = cross.vector(i)[j] - l1;
+        for (int j = 0; j < k; ++j) c[std::size_t(j)] = cross[i * k + j] - l1;
         solve_nnls(k, g, c.data(), f.vector(i), scratch);
       }
     }
@@ -220,7 +221,7 @@ class Anls final : public PenalizedRule {
 class ProjectedGradient final : public PenalizedRule {
  public:
   explicit ProjectedGradient(const RuleOptions& options) : PenalizedRule(options) {}
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
     double step = options_.step;
     if (!(step > 0)) {
@@ -240,13 +241,13 @@ class ProjectedGradient final : public PenalizedRule {
 class ProjectedLeastSquares final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
     require_one_sided(right, "als");
     const long k = f.k, count = f.local_count();
     const double* penalized = penalized_gram(gram, f.k);
     std::vector<double> g(penalized, penalized + k * k);
-    f.local = cross.local;
+    f.local.assign(cross, cross + f.local.size());
     if (options_.l1 != 0)
       for (double& v : f.local) v -= options_.l1;
     // A singular G (dead components) gets a ridge, doubled until G is
@@ -269,7 +270,7 @@ class ProjectedLeastSquares final : public PenalizedRule {
 class Adam final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
     gradient(f, cross, gram, right);
     auto& first = state_.arrays[0];
@@ -300,6 +301,31 @@ class Adam final : public PenalizedRule {
 };
 
 }  // namespace
+
+void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
+                   const double* right, std::optional<dist::Factor>& share) {
+  const Communicator& copies = f.replica_comm();
+  const int count = copies.size();
+  if (right || !rule.independent_indices() || f.distribution.along() == dist::Along::replicated ||
+      count < 2 || f.local.size() >= (std::size_t(1) << 31)) {  // MPI counts are int
+    const Timed timed(Activity::updates);
+    rule.update(f, cross, gram, right);
+    return;
+  }
+  // Entries (k per index) of each copy's share.
+  auto start = [&](long s) { return s == count ? f.local_count() : f.local_count() * s / count / 64 * 64; };
+  std::vector<long> entries;
+  for (int s = 0; s < count; ++s) entries.push_back((start(s + 1) - start(s)) * f.k);
+  const long first = start(copies.rank()) * f.k, size = entries[std::size_t(copies.rank())];
+  if (!share || share->local.size() != std::size_t(size) || share->k != f.k)
+    share.emplace(dist::Factor::replicated(f.distribution.grid(), f.k, size / f.k));
+  std::copy_n(f.local.data() + first, size, share->local.data());
+  {
+    const Timed timed(Activity::updates);
+    rule.update(*share, cross + first, gram, nullptr);
+  }
+  copies.gather_all(share->local.data(), f.local.data(), entries);
+}
 
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names{"mu", "hals", "anls", "pgd", "als", "adam"};

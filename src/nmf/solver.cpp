@@ -39,24 +39,6 @@ void shape(dist::Factor& f, int k, const dist::Factor& like) {
   f.local.resize(std::size_t(k) * like.map.local_size());
 }
 
-/// Makes `f` a factor of k-vectors for `count` indices of its own (a share
-/// of a larger factor's), reusing its memory (contents unspecified).
-void shape_share(dist::Factor& f, const ProcessGrid& grid, int k, long count) {
-  f.k = k;
-  f.map = dist::replicated(count);
-  f.distribution = dist::FactorDistribution(grid, dist::Along::replicated);
-  f.local.resize(std::size_t(k) * count);
-}
-
-/// The entries (k per index) of each copy's share of a factor's `count`
-/// local indices, split among `copies` ranks at multiples of 64 indices.
-std::vector<long> share_counts(long count, int copies, int k) {
-  auto start = [&](long s) { return s == copies ? count : std::min(count, count * s / copies / 64 * 64); };
-  std::vector<long> counts;
-  for (int s = 0; s < copies; ++s) counts.push_back((start(s + 1) - start(s)) * k);
-  return counts;
-}
-
 double inner(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -79,8 +61,7 @@ class Iteration {
             const Phase& phase, Mask<Scalar>* mask)
       : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
         depth_(model.depth()), mask_(mask), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
-        cross_(dist::Factor::replicated(grid, 0, 0)),
-        shares_(std::size_t(2 * depth_), dist::Factor::replicated(grid, 0, 0)) {
+        cross_(dist::Factor::replicated(grid, 0, 0)), shares_(std::size_t(2 * depth_)) {
     if (mask && !phase.global) throw Error("masked NMF fits the global loss only (not the layer losses)");
   }
 
@@ -198,50 +179,13 @@ class Iteration {
     const int L = depth_;
     dist::Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
     UpdateRule& rule = block < L ? *rules.w[std::size_t(block)] : *rules.h[std::size_t(block - L)];
-    if (shared(f, rule)) {
-      update_shares(f, rule, block);
-    } else {
-      pose(block);
-      const Timed timed(Activity::updates);
-      rule.update(f, cross_, gram_.data(), right_.empty() ? nullptr : right_.data());
-    }
+    pose(block);
+    update_factor(rule, f, cross_.local.data(), gram_.data(), right_.empty() ? nullptr : right_.data(),
+                  shares_[std::size_t(block)]);
     imputed_current_ = false;
     if (block < L && couples(block)) normalize(block);
     if (block == 0) refresh_first_layer();
     if (phase_.global && block == 2 * L - 1) imply_codes();
-  }
-
-  /// Whether the copies of `f` (the ranks of its replica_comm(), which hold
-  /// it identically) split its update rather than each repeat it whole.
-  /// Factors over X's rows or columns are one-sided blocks.
-  static bool shared(const dist::Factor& f, const UpdateRule& rule) {
-    return f.distribution.along() != dist::Along::replicated && f.replica_comm().size() > 1 &&
-           rule.independent_indices() && f.local.size() < (std::size_t(1) << 31);
-  }
-
-  /// Each copy of `f` updates its share of the indices, then the copies
-  /// gather the shares, as MPI-FAUN does: the update work is split instead
-  /// of repeated along a grid dimension, and W1's X H^T is sum-scattered to
-  /// the shares instead of all-reduced (the scatter and the gather move as
-  /// much as the all-reduce did).
-  void update_shares(dist::Factor& f, UpdateRule& rule, int block) {
-    const Communicator& copies = f.replica_comm();
-    const std::vector<long> counts = share_counts(f.local_count(), copies.size(), f.k);
-    const int me = copies.rank();
-    long first = 0;  // this share's first entry
-    for (int s = 0; s < me; ++s) first += counts[std::size_t(s)];
-    const long size = counts[std::size_t(me)];
-    pose(block);
-    std::copy_n(cross_.local.data() + first, size, cross_.local.data());
-    dist::Factor& share = shares_[std::size_t(block)];
-    shape_share(cross_, grid_, f.k, size / f.k);
-    shape_share(share, grid_, f.k, size / f.k);
-    std::copy_n(f.local.data() + first, size, share.local.data());
-    {
-      const Timed timed(Activity::updates);
-      rule.update(share, cross_, gram_.data(), nullptr);
-    }
-    copies.gather_all(share.local.data(), f.local.data(), counts);
   }
 
   /// Whether layer j+1's code update includes layer j+2's loss.
@@ -412,7 +356,7 @@ class Iteration {
   std::vector<double> p1_;   // W1^T W1
   dist::Factor cross_;
   std::vector<double> gram_, right_;
-  std::vector<dist::Factor> shares_;  // each block's share of its update (update_shares)
+  std::vector<std::optional<dist::Factor>> shares_;  // each block's, for update_factor
 };
 
 }  // namespace

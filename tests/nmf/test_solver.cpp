@@ -484,10 +484,10 @@ TEST_CASE("HALS's blocked sweep equals the textbook sweep, one component at a ti
         }
       }
       dist::Factor updated = f, threaded = f;
-      nmf::make_rule("hals", {l1, l2})->update(updated, c, g.data(), nullptr);
+      nmf::make_rule("hals", {l1, l2})->update(updated, c.local.data(), g.data(), nullptr);
       const int threads = omp_get_max_threads();
       omp_set_num_threads(3);  // the tiles do not depend on the threads: neither do the bits
-      nmf::make_rule("hals", {l1, l2})->update(threaded, c, g.data(), nullptr);
+      nmf::make_rule("hals", {l1, l2})->update(threaded, c.local.data(), g.data(), nullptr);
       omp_set_num_threads(threads);
       CHECK(threaded.local == updated.local);
       double worst = 0, scale = 0;

@@ -12,6 +12,7 @@
 // Adam's moments). Rules are local, except Hoyer's sparseness projection,
 // which sums over the factor's reduce_comm().
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,11 @@ struct RuleState {
 class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
-  /// Improves `f` (k x local_count) given `cross` (same shape), `gram`
+  /// Improves `f` (k x local_count) given `cross` (k x local_count, laid
+  /// out as f.local), `gram`
   /// (k x k, column-major) and `right` (local_count x local_count, or null for
   /// the one-sided problem). anls and als throw Error on a `right`.
-  virtual void update(dist::Factor& f, const dist::Factor& cross, const double* gram,
+  virtual void update(dist::Factor& f, const double* cross, const double* gram,
                       const double* right) = 0;
   /// The state a checkpoint must keep to continue exactly; nullptr when the
   /// rule has none (it is then a function of the factors alone).
@@ -80,6 +82,17 @@ std::unique_ptr<UpdateRule> make_rule(const std::string& name, const RuleOptions
 
 /// Error unless `options` suit `algorithm`.
 void check_rule(Algorithm algorithm, const RuleOptions& options);
+
+/// Improves `f` with `rule` (see UpdateRule::update). When the problem is
+/// one-sided, the rule's indices are independent and `f` has copies on
+/// other ranks (its replica_comm() along a grid dimension), the copies
+/// split the work as MPI-FAUN does: each updates a share of the indices
+/// (cut at multiples of 64) and they gather the shares, instead of each
+/// repeating the whole update. Collective over f.replica_comm(); the
+/// copies end identical to the bit. `share` is memory reused from call to
+/// call (this rank's share of f).
+void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
+                   const double* right, std::optional<dist::Factor>& share);
 
 /// The names make_rule accepts.
 const std::vector<std::string>& rule_names();
