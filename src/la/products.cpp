@@ -114,18 +114,26 @@ template void xht(const dist::SingleDistMatrix&, const dist::Factor&, dist::Fact
 template void wtx(const dist::DistMatrix&, const dist::Factor&, dist::Factor&);
 template void wtx(const dist::SingleDistMatrix&, const dist::Factor&, dist::Factor&);
 
-/// F F^T as a sum of partial Gram matrices over fixed parts of the indices
-/// (at least 4096 indices each, at most 8 parts and 8 MiB of them), added
-/// in order. The threads share the parts (OpenBLAS does not thread a SYRK
-/// with k = 50 rows), and the parts do not depend on the number of threads,
-/// so neither do the bits. With one part (large k), OpenBLAS's threads.
+/// F F^T. The copies of F split its local indices (dist::share_start) and
+/// the sum runs over the whole grid, so no copy repeats another's work.
+/// A share's Gram matrix is a sum of partial Gram matrices over fixed parts
+/// of its indices (at least 4096 indices each, at most 8 parts and 8 MiB of
+/// them), added in order. The threads share the parts (OpenBLAS does not
+/// thread a SYRK with k = 50 rows), and the parts do not depend on the
+/// number of threads, so neither do the bits. With one part (large k),
+/// OpenBLAS's threads.
 void gram(const dist::Factor& f, double* g) {
+  const bool shared = dist::has_copies(f);
   {
     const Timed timed(Activity::grams);
-    const long k = f.k, count = f.local_count();
+    const int copies = f.replica_comm().size(), copy = f.replica_comm().rank();
+    const long k = f.k;
+    const long first = shared ? dist::share_start(f.local_count(), copies, copy) : 0;
+    const long count = shared ? dist::share_start(f.local_count(), copies, copy + 1) - first : f.local_count();
+    const double* const indices = f.local.data() + first * k;
     const long parts = std::max(1L, std::min({8L, count / 4096, (1L << 20) / std::max(1L, k * k)}));
     if (parts == 1) {
-      la::gram(k, count, f.local.data(), k, g);
+      la::gram(k, count, indices, k, g);
     } else {
       thread_local std::vector<double> partial;
       partial.resize(std::size_t((parts - 1) * k * k));
@@ -134,13 +142,13 @@ void gram(const dist::Factor& f, double* g) {
 #pragma omp parallel for schedule(static)
       for (long p = 0; p < parts; ++p) {
         double* out = p == 0 ? g : partials + (p - 1) * k * k;
-        la::gram(k, start(p + 1) - start(p), f.local.data() + start(p) * k, k, out);
+        la::gram(k, start(p + 1) - start(p), indices + start(p) * k, k, out);
       }
       for (long p = 1; p < parts; ++p)
         for (long e = 0; e < k * k; ++e) g[e] += partials[(p - 1) * k * k + e];
     }
   }
-  f.reduce_comm().sum(g, long(f.k) * f.k);
+  (shared ? f.distribution.grid().full_comm() : f.reduce_comm()).sum(g, long(f.k) * f.k);
 }
 
 double dot(const dist::Factor& a, const dist::Factor& b) {

@@ -304,17 +304,16 @@ class Adam final : public PenalizedRule {
 
 void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
                    const double* right, std::optional<dist::Factor>& share) {
-  const Communicator& copies = f.replica_comm();
-  const int count = copies.size();
-  if (right || !rule.independent_indices() || f.distribution.along() == dist::Along::replicated ||
-      count < 2 || f.local.size() >= (std::size_t(1) << 31)) {  // MPI counts are int
+  if (right || !rule.independent_indices() || !dist::has_copies(f) ||
+      f.local.size() >= (std::size_t(1) << 31)) {  // MPI counts are int
     const Timed timed(Activity::updates);
     rule.update(f, cross, gram, right);
     return;
   }
-  // Entries (k per index) of each copy's share.
-  auto start = [&](long s) { return s == count ? f.local_count() : f.local_count() * s / count / 64 * 64; };
-  std::vector<long> entries;
+  const Communicator& copies = f.replica_comm();
+  const int count = copies.size();
+  auto start = [&](int s) { return dist::share_start(f.local_count(), count, s); };
+  std::vector<long> entries;  // k per index of each copy's share
   for (int s = 0; s < count; ++s) entries.push_back((start(s + 1) - start(s)) * f.k);
   const long first = start(copies.rank()) * f.k, size = entries[std::size_t(copies.rank())];
   if (!share || share->local.size() != std::size_t(size) || share->k != f.k)

@@ -163,6 +163,20 @@ struct Factor {
   bool is_writer() const { return distribution.is_writer(); }
 };
 
+/// Where the copies of a factor (the ranks of its replica_comm(), which
+/// hold the same local indices) split work on its `count` local indices:
+/// the first index of copy `copy`'s share among `copies` (copy = copies:
+/// count). Shares are cut at multiples of 64 indices, in rank order.
+inline long share_start(long count, int copies, int copy) {
+  return copy == copies ? count : count * copy / copies / 64 * 64;
+}
+
+/// Whether work on `f` can be split among copies: f has copies, and is not
+/// a replicated factor (whose copies are the whole grid).
+inline bool has_copies(const Factor& f) {
+  return f.distribution.along() != Along::replicated && f.replica_comm().size() > 1;
+}
+
 /// The default block size: large enough for efficient I/O, small enough to
 /// balance load on grids of up to a few thousand ranks per dimension.
 constexpr int default_block = 64;
