@@ -311,10 +311,9 @@ void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const
     return;
   }
   const Communicator& copies = f.replica_comm();
-  const int count = copies.size();
-  auto start = [&](int s) { return dist::share_start(f.local_count(), count, s); };
+  auto start = [&](int s) { return dist::share_start(f.local_count(), copies.size(), s); };
   std::vector<long> entries;  // k per index of each copy's share
-  for (int s = 0; s < count; ++s) entries.push_back((start(s + 1) - start(s)) * f.k);
+  for (int s = 0; s < copies.size(); ++s) entries.push_back((start(s + 1) - start(s)) * f.k);
   const long first = start(copies.rank()) * f.k, size = entries[std::size_t(copies.rank())];
   if (!share || share->local.size() != std::size_t(size) || share->k != f.k)
     share.emplace(dist::Factor::replicated(f.distribution.grid(), f.k, size / f.k));

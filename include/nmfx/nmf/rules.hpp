@@ -39,9 +39,9 @@ class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
   /// Improves `f` (k x local_count) given `cross` (k x local_count, laid
-  /// out as f.local), `gram`
-  /// (k x k, column-major) and `right` (local_count x local_count, or null for
-  /// the one-sided problem). anls and als throw Error on a `right`.
+  /// out as f.local), `gram` (k x k, column-major) and `right`
+  /// (local_count x local_count, or null for the one-sided problem). anls
+  /// and als throw Error on a `right`.
   virtual void update(dist::Factor& f, const double* cross, const double* gram,
                       const double* right) = 0;
   /// The state a checkpoint must keep to continue exactly; nullptr when the
@@ -50,7 +50,7 @@ class UpdateRule {
   /// Whether a one-sided update of each index depends on nothing but its own
   /// k-vector, its column of `cross` and `gram` (no state, no collective):
   /// then any share of the indices can be updated alone, and the ranks
-  /// holding copies of a factor split its update (see solver.hpp).
+  /// holding copies of a factor split its update (see update_factor).
   virtual bool independent_indices() const { return false; }
 };
 
