@@ -183,6 +183,26 @@ TEST_CASE("the same seed gives the same factors on every grid", "[nmf]") {
   }
 }
 
+TEST_CASE("update_factor: each copy updates its own share, and every copy gets all shares", "[nmf]") {
+  // All ranks in one grid row: W's rows have one copy per rank. Each copy
+  // poses a different problem (C = its rank + 1, G = I), so after als
+  // (F = C) an index holds the number of the copy that updated it.
+  const int size = test::world_size();
+  ProcessGrid grid(MPI_COMM_WORLD, {1, size});
+  dist::DistMatrix x(grid, 1000, 4 * size, 4, 4);
+  dist::Factor w = dist::Factor::rows_of(grid, 3, x);
+  const std::vector<double> cross(w.local.size(), grid.rank() + 1.0);
+  const std::vector<double> identity{1, 0, 0, 0, 1, 0, 0, 0, 1};
+  std::optional<dist::Factor> share;
+  nmf::update_factor(*nmf::make_rule("als"), w, cross.data(), identity.data(), nullptr, share);
+  for (int copy = 0; copy < size; ++copy)
+    for (long i = dist::share_start(1000, size, copy); i < dist::share_start(1000, size, copy + 1); ++i)
+      for (int j = 0; j < 3; ++j) {
+        INFO("index " << i << " from copy " << copy);
+        CHECK(w.vector(i)[j] == copy + 1.0);
+      }
+}
+
 TEST_CASE("the copies of a factor share its update and stay identical to the bit", "[nmf]") {
   // On a grid with copies (two or more ranks in a grid row or column), each
   // copy updates a share of the indices and the copies gather the shares;
