@@ -210,7 +210,7 @@ TEST_CASE("the copies of a factor share its update and stay identical to the bit
   for (const std::string algo : {"mu", "hals", "anls", "pgd", "als", "adam"})
     for (const GridShape shape : test::all_shapes(test::world_size())) {
       ProcessGrid grid(MPI_COMM_WORLD, shape);
-      dist::DistMatrix x(grid, 300, 70, 4, 4);  // 150 indices a copy, at 2 ranks: uneven shares
+      dist::DistMatrix x(grid, 300, 70, 4, 4);  // on 1x2, W's copies split 300 rows 128 / 172
       test::fill(x);
       dist::Factor w = dist::Factor::rows_of(grid, 5, x), h = dist::Factor::cols_of(grid, 5, x);
       nmf::random_init(7, 0.5, w, h);
