@@ -75,10 +75,8 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
             s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
             gemm(Op::none, op_x, k, width, depth, 1.0f, s.factor.data(), k, block(p, from), ld, 0.0f,
                  s.part.data(), k);
-            if (from == 0)
-              for (long e = 0; e < k * width; ++e) result[e] = double(s.part[std::size_t(e)]);
-            else
-              for (long e = 0; e < k * width; ++e) result[e] += double(s.part[std::size_t(e)]);
+            for (long e = 0; e < k * width; ++e)  // the first panel sets the result
+              result[e] = double(s.part[std::size_t(e)]) + (from == 0 ? 0.0 : result[e]);
           }
         }
       }
