@@ -79,8 +79,8 @@ class PenalizedRule : public UpdateRule {
         body(first, std::min(index_tile, count - first), scratch);
     }
   }
-  /// Indices per tile: a tile's scratch (at most 128 x 256 doubles for
-  /// HALS, 256 KiB) and its k-vectors stay in cache.
+  /// Indices per tile: a tile's scratch (at most 2 x 128 x 256 doubles for
+  /// HALS, 512 KiB) and its k-vectors stay in cache.
   static constexpr long index_tile = 256;
 
   RuleOptions options_;
@@ -117,6 +117,38 @@ class Multiplicative final : public PenalizedRule {
   }
 };
 
+/// The coordinate sweep of one HALS block J of `size` components over
+/// `width` indices, stored component-major (entry j of index c at
+/// [j * width + c]): `x` holds F_J, `r` the gradient rows R_J, `g` G_JJ with
+/// leading dimension `ldg`. Each component j is minimized for all indices at
+/// once, and its change d moves only the later rows, R_l += d G_jl for
+/// l > j (the earlier ones are not read again). The indices run in vectors
+/// through chunks that keep their part of R_J in L1 cache.
+void hals_sweep(long size, long width, const double* g, long ldg, double* x, double* r) {
+  constexpr long chunk = 32;
+  double delta[chunk];
+  for (long c0 = 0; c0 < width; c0 += chunk) {
+    const long n = std::min(chunk, width - c0);
+    for (long j = 0; j < size; ++j) {
+      const double* gj = g + j * ldg;  // G_Jj (= row j: symmetric)
+      if (!(gj[j] > 0)) continue;
+      const double step = 1 / gj[j];
+      double* xj = x + j * width + c0;
+      const double* rj = r + j * width + c0;
+      for (long c = 0; c < n; ++c) {
+        const double updated = std::max(0.0, xj[c] - rj[c] * step);
+        delta[c] = updated - xj[c];
+        xj[c] = updated;
+      }
+      for (long l = j + 1; l < size; ++l) {
+        double* rl = r + l * width + c0;
+        const double gl = gj[l];
+        for (long c = 0; c < n; ++c) rl[c] += delta[c] * gl;
+      }
+    }
+  }
+}
+
 class Hals final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
@@ -126,48 +158,38 @@ class Hals final : public PenalizedRule {
     // The indices go in tiles (for_each_tile), each tile's components in
     // blocks J of `component_block`. A block's gradient rows
     // R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
-    // blocks left it; then each index's components in J are minimized one
-    // after another, a change d of F_j costing the axpy R_J += d G_Jj over
-    // the block alone (none when F_j stays at 0, common: NMF factors are
-    // sparse). So the Gram-sized work, 2 k^2 flops per index, runs in GEMMs,
-    // and only 2 k |J| of it as vector updates; a tile's R_J and F stay in
-    // cache between the GEMM and the sweep, and R_J needs one tile per
-    // thread.
+    // blocks left it; hals_sweep then minimizes the components of J one
+    // after another. So the Gram-sized work, 2 k^2 flops per index, runs in
+    // GEMMs, and only k |J| of it in the sweep; a tile's R_J and F_J stay in
+    // cache between the GEMM and the sweep, component-major so that the
+    // sweep runs along the indices.
     const long k = f.k;
     const double* g = penalized_gram(gram, int(k));  // G + l2 I
     const long block = std::min(component_block, k);
-    for_each_tile(f.local_count(), block * index_tile, [&](long first_index, long width, double* r) {
-      double* tile = f.vector(first_index);  // r: R_J, size x width
+    for_each_tile(f.local_count(), 2 * block * index_tile, [&](long first_index, long width, double* r) {
+      double* tile = f.vector(first_index);  // k x width
+      double* x = r + block * index_tile;   // F_J, width x size
       const double* c_tile = cross + first_index * k;
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
-        for (long c = 0; c < width; ++c)
-          for (long j = 0; j < size; ++j) r[c * size + j] = options_.l1 - c_tile[c * k + first + j];
-        la::gemm(la::Op::transpose, la::Op::none, size, width, k, 1.0, g + first * k, k, tile, k, 1.0, r,
-                 size);  // G is symmetric: G_J. = (G_.J)^T
-        for (long j = 0; j < size; ++j) {
-          const double* gj = g + (first + j) * k + first;  // G_Jj (= row j: symmetric)
-          if (!(gj[j] > 0)) continue;
-          const double step = 1 / gj[j];
+        for (long j = 0; j < size; ++j)
           for (long c = 0; c < width; ++c) {
-            double* x = tile + c * k + first;
-            double* rc = r + c * size;
-            const double updated = std::max(0.0, x[j] - rc[j] * step);
-            const double delta = updated - x[j];
-            if (delta == 0) continue;
-            x[j] = updated;
-#pragma omp simd
-            for (long l = 0; l < size; ++l) rc[l] += delta * gj[l];
+            r[j * width + c] = options_.l1 - c_tile[c * k + first + j];
+            x[j * width + c] = tile[c * k + first + j];
           }
-        }
+        la::gemm(la::Op::transpose, la::Op::none, width, size, k, 1.0, tile, k, g + first * k, k, 1.0,
+                 r, width);  // R_J^T = F^T G_.J
+        hals_sweep(size, width, g + first * k + first, k, x, r);
+        for (long j = 0; j < size; ++j)
+          for (long c = 0; c < width; ++c) tile[c * k + first + j] = x[j * width + c];
       }
     });
   }
 
  private:
   /// Components per block: large enough for the GEMM to run near peak,
-  /// small enough that the vector updates (2 k component_block flops per
-  /// index) stay a small share of the GEMMs' 2 k^2.
+  /// small enough that the sweep (about k component_block flops per index)
+  /// stays a small share of the GEMMs' 2 k^2.
   static constexpr long component_block = 128;
 
   /// The two-sided problem (a small replicated factor, Deep NMF's inner
