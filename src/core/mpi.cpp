@@ -93,19 +93,16 @@ void Communicator::reduce(void* data, long count, MPI_Datatype type, Operation o
                   mpi_op, comm_);
 }
 
-void Communicator::gather_all(const double* block, double* data, const std::vector<long>& counts) const {
+void Communicator::gather_all(double* data, const std::vector<long>& counts) const {
+  if (size() < 2) return;
   std::vector<int> sizes, offsets;  // MPI's int counts and displacements
   for (long c : counts) {
     offsets.push_back(sizes.empty() ? 0 : offsets.back() + sizes.back());
     sizes.push_back(int(c));
   }
-  const std::size_t me = std::size_t(rank());
-  if (size() < 2) {
-    std::copy_n(block, sizes[me], data + offsets[me]);
-    return;
-  }
   const Timed timed(Activity::communication);
-  MPI_Allgatherv(block, sizes[me], MPI_DOUBLE, data, sizes.data(), offsets.data(), MPI_DOUBLE, comm_);
+  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, sizes.data(), offsets.data(), MPI_DOUBLE,
+                 comm_);
 }
 
 void Communicator::bcast(void* data, long count, MPI_Datatype type, int root) const {

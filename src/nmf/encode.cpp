@@ -85,7 +85,6 @@ EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>
   };
 
   EncodeResult result;
-  std::optional<dist::Factor> share;
   const bool exact = options.algorithm == Algorithm::anls;
   if (!options.warm_start) {
     if (exact) std::fill(w.local.begin(), w.local.end(), 0.0);
@@ -97,7 +96,7 @@ EncodeResult encode(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>
   result.stop_reason = StopReason::max_iter;
   result.rel_error = before.rel_error;
   for (long it = 1; it <= last; ++it) {
-    update_factor(*rule, w, cross.local.data(), gram.data(), nullptr, share);
+    update_factor(*rule, w, cross.local.data(), gram.data(), nullptr);
     const Record now = measure(it);
     if (progress) progress(now);
     result.iterations = it;

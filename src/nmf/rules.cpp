@@ -14,12 +14,27 @@ namespace nmfx::nmf {
 namespace {
 
 /// Shared by every rule: the penalized Gram matrix G + l2 I and the gradient.
+/// A rule whose indices are independent implements the one-sided problem
+/// on a range of indices (update_indices) and, where it has one, the
+/// two-sided problem (update_two_sided).
 class PenalizedRule : public UpdateRule {
  public:
   explicit PenalizedRule(const RuleOptions& options) : options_(options) {}
   bool independent_indices() const override { return true; }
+  void update(dist::Factor& f, const double* cross, const double* gram,
+              const double* right) override {
+    if (right) update_two_sided(f, cross, gram, right);
+    else update_indices(f.k, f.local_count(), f.local.data(), cross, gram);
+  }
 
  protected:
+  /// The two-sided problem; the rules that solve only the one-sided one
+  /// keep this.
+  virtual void update_two_sided(dist::Factor&, const double*, const double*, const double*) {
+    throw Error("anls and als solve one-sided problems only; the inner layers of the global Deep "
+                "NMF loss need mu, hals, pgd or adam", true);
+  }
+
   /// G + l2 I for this half-step (k x k).
   const double* penalized_gram(const double* gram, int k) {
     gram_.assign(gram, gram + std::size_t(k) * k);
@@ -27,23 +42,23 @@ class PenalizedRule : public UpdateRule {
     return gram_.data();
   }
 
-  /// buffer = G F R + l2 F - C + l1: the gradient of the half-step objective
-  /// (R = I when `right` is null; G + l2 I is then left in gram_).
-  void gradient(const dist::Factor& f, const double* cross, const double* gram,
+  /// buffer = G F R + l2 F - C + l1 for the k x count factor `f`: the
+  /// gradient of the half-step objective (R = I when `right` is null; G +
+  /// l2 I is then left in gram_).
+  void gradient(long k, long count, const double* f, const double* cross, const double* gram,
                 const double* right) {
-    const long k = f.k, count = f.local_count();
-    buffer_.assign(cross, cross + f.local.size());
+    const std::size_t size = std::size_t(k * count);
+    buffer_.assign(cross, cross + size);
     if (!right) {
-      la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, penalized_gram(gram, f.k), k,
-               f.local.data(), k, -1.0, buffer_.data(), k);
+      la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, penalized_gram(gram, int(k)), k, f, k,
+               -1.0, buffer_.data(), k);
     } else {
-      product_.resize(f.local.size());
-      la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, gram, k, f.local.data(), k, 0.0,
-               product_.data(), k);
+      product_.resize(size);
+      la::gemm(la::Op::none, la::Op::none, k, count, k, 1.0, gram, k, f, k, 0.0, product_.data(), k);
       la::gemm(la::Op::none, la::Op::none, k, count, count, 1.0, product_.data(), k, right, count,
                -1.0, buffer_.data(), k);
       if (options_.l2 != 0)
-        for (std::size_t i = 0; i < buffer_.size(); ++i) buffer_[i] += options_.l2 * f.local[i];
+        for (std::size_t i = 0; i < size; ++i) buffer_[i] += options_.l2 * f[i];
     }
     if (options_.l1 != 0)
       for (double& v : buffer_) v += options_.l1;
@@ -54,13 +69,6 @@ class PenalizedRule : public UpdateRule {
     double l = la::symmetric_eigenvalues(k, gram).back();
     if (right) l *= la::symmetric_eigenvalues(count, right).back();
     return l + options_.l2;
-  }
-
-  /// For the rules that solve the one-sided problem exactly.
-  static void require_one_sided(const double* right, const char* rule) {
-    if (right)
-      throw Error(std::string(rule) + " solves one-sided problems only; the inner layers of the "
-                  "global Deep NMF loss need mu, hals, pgd or adam", true);
   }
 
   /// Calls body(first, width, scratch) for the tiles of `index_tile`
@@ -90,23 +98,11 @@ class PenalizedRule : public UpdateRule {
 class Multiplicative final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const double* cross, const double* gram,
-              const double* right) override {
-    if (right) {
-      gradient(f, cross, gram, right);  // G F R + l2 F - C + l1
-      const std::size_t n = f.local.size();
-#pragma omp parallel for schedule(static)
-      for (std::size_t i = 0; i < n; ++i) {
-        const double denominator = buffer_[i] + cross[i];  // G F R + l2 F + l1
-        if (denominator > 0) f.local[i] *= cross[i] / denominator;
-      }
-      return;
-    }
-    // One-sided: F <- F .* C ./ ((G + l2 I) F + l1), a tile at a time.
-    const long k = f.k;
-    const double* g = penalized_gram(gram, int(k));
-    for_each_tile(f.local_count(), k * index_tile, [&](long first, long width, double* denominator) {
-      double* tile = f.vector(first);
+  /// F <- F .* C ./ ((G + l2 I) F + l1), a tile at a time.
+  void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
+    const double* g = penalized_gram(gram, k);
+    for_each_tile(count, k * index_tile, [&](long first, long width, double* denominator) {
+      double* tile = f + first * k;
       const double* c = cross + first * k;
       la::gemm(la::Op::none, la::Op::none, k, width, k, 1.0, g, k, tile, k, 0.0, denominator, k);
       for (long e = 0; e < k * width; ++e) {
@@ -114,6 +110,18 @@ class Multiplicative final : public PenalizedRule {
         if (d > 0) tile[e] *= c[e] / d;
       }
     });
+  }
+
+ private:
+  void update_two_sided(dist::Factor& f, const double* cross, const double* gram,
+                        const double* right) override {
+    gradient(f.k, f.local_count(), f.local.data(), cross, gram, right);  // G F R + l2 F - C + l1
+    const std::size_t n = f.local.size();
+#pragma omp parallel for schedule(static)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double denominator = buffer_[i] + cross[i];  // G F R + l2 F + l1
+      if (denominator > 0) f.local[i] *= cross[i] / denominator;
+    }
   }
 };
 
@@ -152,23 +160,20 @@ void hals_sweep(long size, long width, const double* g, long ldg, double* x, dou
 class Hals final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const double* cross, const double* gram,
-              const double* right) override {
-    if (right) return update_entries(f, cross, gram, right);
-    // The indices go in tiles (for_each_tile), each tile's components in
-    // blocks J of `component_block`. A block's gradient rows
-    // R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
-    // blocks left it; hals_sweep then minimizes the components of J one
-    // after another. So the Gram-sized work, 2 k^2 flops per index, runs in
-    // GEMMs, and only k |J| of it in the sweep; a tile's R_J and F_J stay in
-    // cache between the GEMM and the sweep, component-major so that the
-    // sweep runs along the indices.
-    const long k = f.k;
-    const double* g = penalized_gram(gram, int(k));  // G + l2 I
-    const long block = std::min(component_block, k);
-    for_each_tile(f.local_count(), 2 * block * index_tile, [&](long first_index, long width, double* r) {
-      double* tile = f.vector(first_index);  // k x width
-      double* x = r + block * index_tile;   // F_J, width x size
+  /// The indices go in tiles (for_each_tile), each tile's components in
+  /// blocks J of `component_block`. A block's gradient rows
+  /// R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
+  /// blocks left it; hals_sweep then minimizes the components of J one
+  /// after another. So the Gram-sized work, 2 k^2 flops per index, runs in
+  /// GEMMs, and only k |J| of it in the sweep; a tile's R_J and F_J stay in
+  /// cache between the GEMM and the sweep, component-major so that the
+  /// sweep runs along the indices.
+  void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
+    const double* g = penalized_gram(gram, k);  // G + l2 I
+    const long block = std::min(component_block, long(k));
+    for_each_tile(count, 2 * block * index_tile, [&](long first_index, long width, double* r) {
+      double* tile = f + first_index * k;  // k x width
+      double* x = r + block * index_tile;  // F_J, width x size
       const double* c_tile = cross + first_index * k;
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
@@ -195,10 +200,10 @@ class Hals final : public PenalizedRule {
   /// The two-sided problem (a small replicated factor, Deep NMF's inner
   /// layers): exact minimization one entry at a time, curvature
   /// G_jj R_cc + l2, each change a rank-one update of the gradient.
-  void update_entries(dist::Factor& f, const double* cross, const double* gram,
-                      const double* right) {
+  void update_two_sided(dist::Factor& f, const double* cross, const double* gram,
+                        const double* right) override {
     const long k = f.k, count = f.local_count();
-    gradient(f, cross, gram, right);
+    gradient(k, count, f.local.data(), cross, gram, right);
     for (long c = 0; c < count; ++c)
       for (long j = 0; j < k; ++j) {
         const double curvature = gram[j * k + j] * right[c * count + c] + options_.l2;
@@ -221,11 +226,7 @@ class Hals final : public PenalizedRule {
 class Anls final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const double* cross, const double* gram,
-              const double* right) override {
-    require_one_sided(right, "anls");
-    const int k = f.k;
-    const long count = f.local_count();
+  void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
     const double* g = penalized_gram(gram, k);
     const double l1 = options_.l1;
 #pragma omp parallel
@@ -234,7 +235,7 @@ class Anls final : public PenalizedRule {
 #pragma omp for schedule(dynamic, 64)
       for (long i = 0; i < count; ++i) {
         for (int j = 0; j < k; ++j) c[std::size_t(j)] = cross[i * k + j] - l1;
-        solve_nnls(k, g, c.data(), f.vector(i), scratch);
+        solve_nnls(k, g, c.data(), f + i * k, scratch);
       }
     }
   }
@@ -245,47 +246,56 @@ class ProjectedGradient final : public PenalizedRule {
   explicit ProjectedGradient(const RuleOptions& options) : PenalizedRule(options) {}
   void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
-    double step = options_.step;
-    if (!(step > 0)) {
-      const double l = lipschitz(gram, right, f.k, f.local_count());
-      if (!(l > 0)) return;  // the other factor is zero: nothing to learn
-      step = 1.0 / l;
-    }
-    gradient(f, cross, gram, right);
-    const std::size_t n = f.local.size();
-#pragma omp parallel for schedule(static)
-    for (std::size_t i = 0; i < n; ++i) f.local[i] = std::max(0.0, f.local[i] - step * buffer_[i]);
+    PenalizedRule::update(f, cross, gram, right);
     if (options_.sparsity >= 0) project_sparseness(f, options_.sparsity);
   }
+  void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
+    step(k, count, f, cross, gram, nullptr);
+  }
   bool independent_indices() const override { return options_.sparsity < 0; }  // Hoyer's is collective
+
+ private:
+  void update_two_sided(dist::Factor& f, const double* cross, const double* gram,
+                        const double* right) override {
+    step(f.k, f.local_count(), f.local.data(), cross, gram, right);
+  }
+  /// F <- max(0, F - t grad), t = --step or 1/L.
+  void step(long k, long count, double* f, const double* cross, const double* gram, const double* right) {
+    double t = options_.step;
+    if (!(t > 0)) {
+      const double l = lipschitz(gram, right, k, count);
+      if (!(l > 0)) return;  // the other factor is zero: nothing to learn
+      t = 1.0 / l;
+    }
+    gradient(k, count, f, cross, gram, right);
+    const long n = k * count;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; ++i) f[i] = std::max(0.0, f[i] - t * buffer_[std::size_t(i)]);
+  }
 };
 
 class ProjectedLeastSquares final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  void update(dist::Factor& f, const double* cross, const double* gram,
-              const double* right) override {
-    require_one_sided(right, "als");
-    const long k = f.k, count = f.local_count();
-    const double* penalized = penalized_gram(gram, f.k);
-    std::vector<double> g(penalized, penalized + k * k);
-    f.local.assign(cross, cross + f.local.size());
-    if (options_.l1 != 0)
-      for (double& v : f.local) v -= options_.l1;
+  void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
+    const double* penalized = penalized_gram(gram, k);
+    std::vector<double> g(penalized, penalized + std::size_t(k) * k);
+    const long n = k * count;
+    for (long i = 0; i < n; ++i) f[i] = cross[i] - options_.l1;
     // A singular G (dead components) gets a ridge, doubled until G is
     // definite; the least-squares solution is otherwise exact. A G that is
     // not finite (a diverged ALS) leaves F at 0 rather than spin.
     double trace = 0;
     for (long j = 0; j < k; ++j) trace += g[std::size_t(j * k + j)];
     double ridge = 1e-14 * std::max(trace / k, 1e-300);
-    for (int tries = 0; !la::cholesky_solve(k, g.data(), count, f.local.data()); ++tries, ridge *= 2) {
+    for (int tries = 0; !la::cholesky_solve(k, g.data(), count, f); ++tries, ridge *= 2) {
       if (!std::isfinite(trace) || tries == 200) {
-        std::fill(f.local.begin(), f.local.end(), 0.0);
+        std::fill(f, f + n, 0.0);
         return;
       }
       for (long j = 0; j < k; ++j) g[std::size_t(j * k + j)] += ridge;
     }
-    for (double& v : f.local) v = std::max(0.0, v);
+    for (long i = 0; i < n; ++i) f[i] = std::max(0.0, f[i]);
   }
 };
 
@@ -294,7 +304,7 @@ class Adam final : public PenalizedRule {
   using PenalizedRule::PenalizedRule;
   void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
-    gradient(f, cross, gram, right);
+    gradient(f.k, f.local_count(), f.local.data(), cross, gram, right);
     auto& first = state_.arrays[0];
     auto& second = state_.arrays[1];
     if (first.size() != f.local.size()) {
@@ -324,8 +334,12 @@ class Adam final : public PenalizedRule {
 
 }  // namespace
 
+void UpdateRule::update_indices(int, long, double*, const double*, const double*) {
+  throw Error("this update rule cannot update a share of the indices alone", true);
+}
+
 void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
-                   const double* right, std::optional<dist::Factor>& share) {
+                   const double* right) {
   if (right || !rule.independent_indices() || !dist::has_copies(f) ||
       f.local.size() >= (std::size_t(1) << 31)) {  // MPI counts are int
     const Timed timed(Activity::updates);
@@ -336,15 +350,12 @@ void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const
   auto start = [&](int s) { return dist::share_start(f.local_count(), copies.size(), s); };
   std::vector<long> entries;  // k per index of each copy's share
   for (int s = 0; s < copies.size(); ++s) entries.push_back((start(s + 1) - start(s)) * f.k);
-  const long first = start(copies.rank()) * f.k, size = entries[std::size_t(copies.rank())];
-  if (!share || share->local.size() != std::size_t(size) || share->k != f.k)
-    share.emplace(dist::Factor::replicated(f.distribution.grid(), f.k, size / f.k));
-  std::copy_n(f.local.data() + first, size, share->local.data());
+  const long first = start(copies.rank());
   {
     const Timed timed(Activity::updates);
-    rule.update(*share, cross + first, gram, nullptr);
+    rule.update_indices(f.k, start(copies.rank() + 1) - first, f.vector(first), cross + first * f.k, gram);
   }
-  copies.gather_all(share->local.data(), f.local.data(), entries);
+  copies.gather_all(f.local.data(), entries);
 }
 
 const std::vector<std::string>& rule_names() {

@@ -61,7 +61,7 @@ class Iteration {
             const Phase& phase, Mask<Scalar>* mask)
       : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
         depth_(model.depth()), mask_(mask), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
-        cross_(dist::Factor::replicated(grid, 0, 0)), shares_(std::size_t(2 * depth_)) {
+        cross_(dist::Factor::replicated(grid, 0, 0)) {
     if (mask && !phase.global) throw Error("masked NMF fits the global loss only (not the layer losses)");
   }
 
@@ -180,8 +180,7 @@ class Iteration {
     dist::Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
     UpdateRule& rule = block < L ? *rules.w[std::size_t(block)] : *rules.h[std::size_t(block - L)];
     pose(block);
-    update_factor(rule, f, cross_.local.data(), gram_.data(), right_.empty() ? nullptr : right_.data(),
-                  shares_[std::size_t(block)]);
+    update_factor(rule, f, cross_.local.data(), gram_.data(), right_.empty() ? nullptr : right_.data());
     imputed_current_ = false;
     if (block < L && couples(block)) normalize(block);
     if (block == 0) refresh_first_layer();
@@ -356,7 +355,6 @@ class Iteration {
   std::vector<double> p1_;   // W1^T W1
   dist::Factor cross_;
   std::vector<double> gram_, right_;
-  std::vector<std::optional<dist::Factor>> shares_;  // each block's, for update_factor
 };
 
 }  // namespace

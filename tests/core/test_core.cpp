@@ -141,10 +141,11 @@ TEST_CASE("typed collectives: sums, extremes and broadcasts of every element typ
   std::vector<long> counts;
   for (int r = 0; r < size; ++r) counts.push_back(r + 1 < size || size == 1 ? r + 1 : 0);
   const long mine = counts[std::size_t(rank)];
-  std::vector<double> block(static_cast<std::size_t>(mine));
-  for (std::size_t e = 0; e < block.size(); ++e) block[e] = 100.0 * rank + double(e);
+  long offset = 0;
+  for (int r = 0; r < rank; ++r) offset += counts[std::size_t(r)];
   std::vector<double> gathered(std::size_t(size * (size + 1) / 2), -1.0), expected;
-  world.gather_all(block.data(), gathered.data(), counts);
+  for (long e = 0; e < mine; ++e) gathered[std::size_t(offset + e)] = 100.0 * rank + double(e);
+  world.gather_all(gathered.data(), counts);
   for (int r = 0; r < size; ++r)
     for (long e = 0; e < counts[std::size_t(r)]; ++e) expected.push_back(100.0 * r + double(e));
   expected.resize(gathered.size(), -1.0);  // past the blocks: untouched

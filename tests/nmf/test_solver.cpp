@@ -193,8 +193,7 @@ TEST_CASE("update_factor: each copy updates its own share, and every copy gets a
   dist::Factor w = dist::Factor::rows_of(grid, 3, x);
   const std::vector<double> cross(w.local.size(), grid.rank() + 1.0);
   const std::vector<double> identity{1, 0, 0, 0, 1, 0, 0, 0, 1};
-  std::optional<dist::Factor> share;
-  nmf::update_factor(*nmf::make_rule("als"), w, cross.data(), identity.data(), nullptr, share);
+  nmf::update_factor(*nmf::make_rule("als"), w, cross.data(), identity.data(), nullptr);
   for (int copy = 0; copy < size; ++copy)
     for (long i = dist::share_start(1000, size, copy); i < dist::share_start(1000, size, copy + 1); ++i)
       for (int j = 0; j < 3; ++j) {

@@ -76,10 +76,10 @@ class Communicator {
   template <class T, Element<T> = 0>
   T min(T value) const { min(&value, 1); return value; }
 
-  /// `data` holds one block of `counts[r]` entries for every rank r, in rank
-  /// order (the same counts on every rank, in all below 2^31): every rank's
-  /// `block` of counts[rank] entries lands in its place, on every rank.
-  void gather_all(const double* block, double* data, const std::vector<long>& counts) const;
+  /// In place: `data` holds one block of `counts[r]` entries for every rank
+  /// r, in rank order (the same counts on every rank, in all below 2^31).
+  /// Each rank's own block, in its place, becomes that block on every rank.
+  void gather_all(double* data, const std::vector<long>& counts) const;
 
   /// `count` entries of `data` become `root`'s on every rank (`count` the
   /// same on every rank).

@@ -12,7 +12,6 @@
 // Adam's moments). Rules are local, except Hoyer's sparseness projection,
 // which sums over the factor's reduce_comm().
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +51,10 @@ class UpdateRule {
   /// then any share of the indices can be updated alone, and the ranks
   /// holding copies of a factor split its update (see update_factor).
   virtual bool independent_indices() const { return false; }
+  /// The one-sided update of `count` indices in place: their k-vectors at
+  /// `f` and their columns of `cross`, both laid out as a factor's local
+  /// part. Only for a rule with independent_indices() (others throw).
+  virtual void update_indices(int k, long count, double* f, const double* cross, const double* gram);
 };
 
 /// The update rules (--algo).
@@ -87,12 +90,11 @@ void check_rule(Algorithm algorithm, const RuleOptions& options);
 /// one-sided, the rule's indices are independent and `f` has copies on
 /// other ranks (its replica_comm() along a grid dimension), the copies
 /// split the work as MPI-FAUN does: each updates a share of the indices
-/// (cut at multiples of 64) and they gather the shares, instead of each
-/// repeating the whole update. Collective over f.replica_comm(); the
-/// copies end identical to the bit. `share` is memory reused from call to
-/// call (this rank's share of f).
+/// in place (cut at multiples of 64) and they gather the shares, instead of
+/// each repeating the whole update. Collective over f.replica_comm(); the
+/// copies end identical to the bit.
 void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
-                   const double* right, std::optional<dist::Factor>& share);
+                   const double* right);
 
 /// The names make_rule accepts.
 const std::vector<std::string>& rule_names();
