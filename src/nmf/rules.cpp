@@ -130,8 +130,8 @@ class Multiplicative final : public PenalizedRule {
 /// [j * width + c]): `x` holds F_J, `r` the gradient rows R_J, `g` G_JJ with
 /// leading dimension `ldg`. Each component j is minimized for all indices at
 /// once, and its change d moves only the later rows, R_l += d G_jl for
-/// l > j (the earlier ones are not read again). The indices run in vectors
-/// through chunks that keep their part of R_J in L1 cache.
+/// l > j (the earlier ones are not read again). The indices run in vectors,
+/// in chunks of 32 whose part of R_J (at most 32 KiB) stays in cache.
 void hals_sweep(long size, long width, const double* g, long ldg, double* x, double* r) {
   constexpr long chunk = 32;
   double delta[chunk];
@@ -177,8 +177,8 @@ class Hals final : public PenalizedRule {
       const double* c_tile = cross + first_index * k;
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
-        for (long j = 0; j < size; ++j)
-          for (long c = 0; c < width; ++c) {
+        for (long c = 0; c < width; ++c)
+          for (long j = 0; j < size; ++j) {
             r[j * width + c] = options_.l1 - c_tile[c * k + first + j];
             x[j * width + c] = tile[c * k + first + j];
           }
@@ -246,8 +246,8 @@ class ProjectedGradient final : public PenalizedRule {
   explicit ProjectedGradient(const RuleOptions& options) : PenalizedRule(options) {}
   void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
-    PenalizedRule::update(f, cross, gram, right);
-    if (options_.sparsity >= 0) project_sparseness(f, options_.sparsity);
+    if (step(f.k, f.local_count(), f.local.data(), cross, gram, right) && options_.sparsity >= 0)
+      project_sparseness(f, options_.sparsity);
   }
   void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
     step(k, count, f, cross, gram, nullptr);
@@ -255,22 +255,20 @@ class ProjectedGradient final : public PenalizedRule {
   bool independent_indices() const override { return options_.sparsity < 0; }  // Hoyer's is collective
 
  private:
-  void update_two_sided(dist::Factor& f, const double* cross, const double* gram,
-                        const double* right) override {
-    step(f.k, f.local_count(), f.local.data(), cross, gram, right);
-  }
-  /// F <- max(0, F - t grad), t = --step or 1/L.
-  void step(long k, long count, double* f, const double* cross, const double* gram, const double* right) {
+  /// F <- max(0, F - t grad), t = --step or 1/L; false (F unchanged) when
+  /// the other factor is zero and there is nothing to learn.
+  bool step(long k, long count, double* f, const double* cross, const double* gram, const double* right) {
     double t = options_.step;
     if (!(t > 0)) {
       const double l = lipschitz(gram, right, k, count);
-      if (!(l > 0)) return;  // the other factor is zero: nothing to learn
+      if (!(l > 0)) return false;
       t = 1.0 / l;
     }
     gradient(k, count, f, cross, gram, right);
     const long n = k * count;
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; ++i) f[i] = std::max(0.0, f[i] - t * buffer_[std::size_t(i)]);
+    return true;
   }
 };
 

@@ -53,7 +53,7 @@ class UpdateRule {
   virtual bool independent_indices() const { return false; }
   /// The one-sided update of `count` indices in place: their k-vectors at
   /// `f` and their columns of `cross`, both laid out as a factor's local
-  /// part. Only for a rule with independent_indices() (others throw).
+  /// part. update_factor calls it only for a rule with independent_indices().
   virtual void update_indices(int k, long count, double* f, const double* cross, const double* gram);
 };
 
