@@ -177,8 +177,11 @@ class Hals final : public PenalizedRule {
       const double* c_tile = cross + first_index * k;
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
-        for (long c = 0; c < width; ++c)
-          for (long j = 0; j < size; ++j) {
+        // Component by component: the writes run along the samples. Sample by
+        // sample they would stride by 2 KiB, which falls into few cache
+        // sets (measured: twice the update time).
+        for (long j = 0; j < size; ++j)
+          for (long c = 0; c < width; ++c) {
             r[j * width + c] = options_.l1 - c_tile[c * k + first + j];
             x[j * width + c] = tile[c * k + first + j];
           }
