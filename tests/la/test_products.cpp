@@ -104,7 +104,8 @@ TEST_CASE("single-precision products match double ones to float32's rounding", "
 
 TEST_CASE("the products and Gram matrices give the same bits with any number of threads", "[la]") {
   // 20001 rows: one thread takes five panels of result indices (4096),
-  // three threads split the rows elsewhere; no index may notice.
+  // three threads split the rows elsewhere; W^T X sums fixed parts of the
+  // rows, shared by the threads. No index may notice.
   const Case t{20001, 37, 7, 64};
   const GridShape shape = choose_grid(test::world_size(), t.m, t.n);
   ProcessGrid grid(MPI_COMM_WORLD, shape);
