@@ -33,6 +33,31 @@ FloatScratch& float_scratch() {
   return s;
 }
 
+/// How many fixed parts a sum over `count` indices splits into when its
+/// result has `result_size` entries: at least 4096 indices per part, at
+/// most 8 parts and 8 MiB of partial results. Never depends on threads.
+long fixed_parts(long count, long result_size) {
+  return std::max(1L, std::min({8L, count / 4096, (1L << 20) / std::max(1L, result_size)}));
+}
+
+/// result (`size` entries) = the sum over `parts` fixed parts of `count`
+/// indices, part(begin, end, out) writing part [begin, end)'s term to out.
+/// The threads share the parts and the terms are added in order, so the
+/// bits do not depend on the number of threads. Parts start at multiples
+/// of 64 indices.
+template <class Part>
+void sum_of_parts(long count, long parts, long size, double* result, Part part) {
+  thread_local std::vector<double> partial;
+  partial.resize(std::size_t((parts - 1) * size));
+  double* const partials = partial.data();  // the calling thread's buffer, for every thread
+  auto start = [&](long p) { return p == parts ? count : count * p / parts / 64 * 64; };
+#pragma omp parallel for schedule(static)
+  for (long p = 0; p < parts; ++p)
+    part(start(p), start(p + 1), p == 0 ? result : partials + (p - 1) * size);
+  for (long p = 1; p < parts; ++p)
+    for (long e = 0; e < size; ++e) result[e] += partials[(p - 1) * size + e];
+}
+
 /// out = F op(X)^T, op(X) = X (F over X's columns, out over its rows) or X^T
 /// (`transposed`: F over the rows, out over the columns), k x count, then a
 /// sum over F's reduce_comm().
@@ -41,11 +66,12 @@ FloatScratch& float_scratch() {
 ///    parallel region), as ranks would: on these skinny shapes two such
 ///    GEMMs beat one GEMM on two threads.
 ///  - When out is small and the inner dimension long (W^T X on tall data),
-///    the threads share fixed parts of the inner dimension instead (as
-///    gram() does), each part's product added in order: a thread then
-///    packs only its part of F, not all of it (1 rank x 2 threads, HALS on
-///    Fashion-MNIST: products 2.80-2.89 s against 3.04-3.10 over 20
-///    iterations).
+///    the threads share fixed parts of the inner dimension instead
+///    (sum_of_parts, as gram() does), so that a thread packs only its part
+///    of F, not all of it (1 rank x 2 threads, HALS on Fashion-MNIST, 20
+///    iterations: products 2.80-2.89 s with the inner dimension halved
+///    between the threads, 3.04-3.10 split by result columns, 2.68-2.75 on
+///    2 ranks x 1 thread, one run).
 ///  - The GEMMs write the factor layout (k-major) directly: with one thread
 ///    it runs as fast as the index-major orientation (measured 2-4% faster
 ///    at k = 50, equal at k = 2048) and needs neither transpose nor scratch.
@@ -89,17 +115,9 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
         }
       }
     };
-    const long parts = std::max(1L, std::min({8L, inner / 4096, (1L << 20) / std::max(1L, k * count)}));
-    if (parts > 1) {
-      thread_local std::vector<double> partial;
-      partial.resize(std::size_t((parts - 1) * k * count));
-      double* const partials = partial.data();  // the calling thread's buffer, for every thread
-      auto start = [&](long p) { return p == parts ? inner : inner * p / parts / 64 * 64; };
-#pragma omp parallel for schedule(static)
-      for (long p = 0; p < parts; ++p)
-        multiply(0, count, start(p), start(p + 1), p == 0 ? out.local.data() : partials + (p - 1) * k * count);
-      for (long p = 1; p < parts; ++p)
-        for (long e = 0; e < k * count; ++e) out.local[std::size_t(e)] += partials[(p - 1) * k * count + e];
+    if (const long parts = fixed_parts(inner, k * count); parts > 1) {
+      sum_of_parts(inner, parts, k * count, out.local.data(),
+                   [&](long begin, long end, double* term) { multiply(0, count, begin, end, term); });
     } else {
 #pragma omp parallel
       {
@@ -135,12 +153,9 @@ template void wtx(const dist::SingleDistMatrix&, const dist::Factor&, dist::Fact
 
 /// F F^T. The copies of F split its local indices (dist::share_start) and
 /// the sum runs over the whole grid, so no copy repeats another's work.
-/// A share's Gram matrix is a sum of partial Gram matrices over fixed parts
-/// of its indices (at least 4096 indices each, at most 8 parts and 8 MiB of
-/// them), added in order. The threads share the parts (OpenBLAS does not
-/// thread a SYRK with k = 50 rows), and the parts do not depend on the
-/// number of threads, so neither do the bits. With one part (large k),
-/// OpenBLAS's threads.
+/// A share's Gram matrix is a sum over fixed parts of its indices
+/// (sum_of_parts), which the threads share: OpenBLAS does not thread a SYRK
+/// with k = 50 rows. With one part (large k), OpenBLAS's threads.
 void gram(const dist::Factor& f, double* g) {
   const bool shared = dist::has_copies(f);
   {
@@ -150,22 +165,12 @@ void gram(const dist::Factor& f, double* g) {
     const long first = shared ? dist::share_start(f.local_count(), copies, copy) : 0;
     const long count = shared ? dist::share_start(f.local_count(), copies, copy + 1) - first : f.local_count();
     const double* const indices = f.local.data() + first * k;
-    const long parts = std::max(1L, std::min({8L, count / 4096, (1L << 20) / std::max(1L, k * k)}));
-    if (parts == 1) {
+    if (const long parts = fixed_parts(count, k * k); parts > 1)
+      sum_of_parts(count, parts, k * k, g, [&](long begin, long end, double* term) {
+        la::gram(k, end - begin, indices + begin * k, k, term);
+      });
+    else
       la::gram(k, count, indices, k, g);
-    } else {
-      thread_local std::vector<double> partial;
-      partial.resize(std::size_t((parts - 1) * k * k));
-      double* const partials = partial.data();  // the calling thread's buffer, for every thread
-      auto start = [&](long p) { return p == parts ? count : count * p / parts / 64 * 64; };
-#pragma omp parallel for schedule(static)
-      for (long p = 0; p < parts; ++p) {
-        double* out = p == 0 ? g : partials + (p - 1) * k * k;
-        la::gram(k, start(p + 1) - start(p), indices + start(p) * k, k, out);
-      }
-      for (long p = 1; p < parts; ++p)
-        for (long e = 0; e < k * k; ++e) g[e] += partials[(p - 1) * k * k + e];
-    }
   }
   (shared ? f.distribution.grid().full_comm() : f.reduce_comm()).sum(g, long(f.k) * f.k);
 }
