@@ -43,14 +43,14 @@ long fixed_parts(long count, long result_size) {
 /// result (`size` entries) = the sum over `parts` fixed parts of `count`
 /// indices, part(begin, end, out) writing part [begin, end)'s term to out.
 /// The threads share the parts and the terms are added in order, so the
-/// bits do not depend on the number of threads. Parts start at multiples
-/// of 64 indices.
+/// bits do not depend on the number of threads. The parts are cut as
+/// dist::share_start cuts shares.
 template <class Part>
 void sum_of_parts(long count, long parts, long size, double* result, Part part) {
   thread_local std::vector<double> partial;
   partial.resize(std::size_t((parts - 1) * size));
   double* const partials = partial.data();  // the calling thread's buffer, for every thread
-  auto start = [&](long p) { return p == parts ? count : count * p / parts / 64 * 64; };
+  auto start = [&](long p) { return dist::share_start(count, int(parts), int(p)); };
 #pragma omp parallel for schedule(static)
   for (long p = 0; p < parts; ++p)
     part(start(p), start(p + 1), p == 0 ? result : partials + (p - 1) * size);
