@@ -93,7 +93,7 @@ void Communicator::reduce(void* data, long count, MPI_Datatype type, Operation o
                   mpi_op, comm_);
 }
 
-void Communicator::gather_all(double* data, const std::vector<long>& counts) const {
+void Communicator::gather(void* data, const std::vector<long>& counts, MPI_Datatype type) const {
   if (size() < 2) return;
   std::vector<int> sizes, offsets;  // MPI's int counts and displacements
   for (long c : counts) {
@@ -101,7 +101,7 @@ void Communicator::gather_all(double* data, const std::vector<long>& counts) con
     sizes.push_back(int(c));
   }
   const Timed timed(Activity::communication);
-  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, sizes.data(), offsets.data(), MPI_DOUBLE,
+  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, sizes.data(), offsets.data(), type,
                  comm_);
 }
 

@@ -103,18 +103,26 @@ BlockCyclic1D FactorDistribution::map(long global_size, int block) const {
   return dist::replicated(global_size);
 }
 
-Factor::Factor(int rank_k, BlockCyclic1D index_map, FactorDistribution factor_distribution)
-    : k(rank_k), map(index_map), distribution(factor_distribution),
-      local(std::size_t(rank_k) * index_map.local_size(), 0.0) {
+template <class Scalar>
+BasicFactor<Scalar>::BasicFactor(int rank_k, BlockCyclic1D index_map, FactorDistribution factor_distribution)
+    : BasicFactor(rank_k, index_map, factor_distribution, true) {}
+
+template <class Scalar>
+BasicFactor<Scalar>::BasicFactor(int rank_k, BlockCyclic1D index_map, FactorDistribution factor_distribution,
+                                 bool allocate)
+    : k(rank_k), map(index_map), distribution(factor_distribution) {
   const BlockCyclic1D expected = distribution.map(map.global_size(), map.block());
   if (expected.procs() != map.procs() || expected.mine() != map.mine())
     throw Error("a factor's index map does not follow its distribution on the grid");
+  if (allocate) local.assign(std::size_t(rank_k) * index_map.local_size(), Scalar(0));
 }
 
-Factor Factor::replicated(const ProcessGrid& grid, int k, long count) {
-  return Factor(k, dist::replicated(count), {grid, Along::replicated});
+template <class Scalar>
+BasicFactor<Scalar> BasicFactor<Scalar>::replicated(const ProcessGrid& grid, int k, long count) {
+  return BasicFactor(k, dist::replicated(count), {grid, Along::replicated});
 }
 
-Factor Factor::like(const Factor& other, int k) { return Factor(k, other.map, other.distribution); }
+template struct BasicFactor<double>;
+template struct BasicFactor<float>;
 
 }  // namespace nmfx::dist

@@ -1,5 +1,6 @@
 #include "nmfx/la/blas.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -52,6 +53,22 @@ void gram(long n, long k, const double* a, long lda, double* c) {
     return;
   }
   dsyrk_("U", "N", &ni, &ki, &one, a, &la, &zero, c, &ni, 1, 1);
+  for (long j = 0; j < n; ++j)
+    for (long i = j + 1; i < n; ++i) c[j * n + i] = c[i * n + j];
+}
+
+void gram(long n, long k, const float* a, long lda, double* c) {
+  constexpr long panel = 4096;
+  const int ni = narrow(n, "n"), la = narrow(lda < 1 ? 1 : lda, "lda");
+  const float one = 1.0f, zero = 0.0f;
+  std::vector<float> part(std::size_t(n * n));
+  for (long i = 0; i < n * n; ++i) c[i] = 0.0;
+  for (long first = 0; first < k; first += panel) {
+    const int ki = narrow(std::min(panel, k - first), "k");
+    ssyrk_("U", "N", &ni, &ki, &one, a + first * lda, &la, &zero, part.data(), &ni, 1, 1);
+    for (long j = 0; j < n; ++j)
+      for (long i = 0; i <= j; ++i) c[j * n + i] += double(part[std::size_t(j * n + i)]);
+  }
   for (long j = 0; j < n; ++j)
     for (long i = j + 1; i < n; ++i) c[j * n + i] = c[i * n + j];
 }

@@ -17,15 +17,16 @@ namespace {
 /// result stays in cache while the GEMM runs through the inner dimension
 /// (measured on X H^T at k = 50, one thread: 44 GFLOP/s against 41 for one
 /// GEMM over 30000 indices). Single precision multiplies by panels of at
-/// most `float_panel` inner indices in float and adds each panel's product
+/// most `float_panel` inner indices in float and adds the panels' products
 /// up in double, so no float sum has more than float_panel terms.
 constexpr long panel = 4096;
 constexpr long float_panel = 4096;
 
 /// Working memory of the single-precision products, reused from call to call.
 struct FloatScratch {
-  std::vector<float> factor;  // one inner panel of the factor
-  std::vector<float> part;    // its product, k x (at most panel)
+  std::vector<float> factor;  // one inner panel of a double factor, rounded
+  std::vector<float> part;    // one inner panel's product, k x (at most panel)
+  std::vector<double> sum;    // the panels' sum for a float result
 };
 
 FloatScratch& float_scratch() {
@@ -77,9 +78,9 @@ void sum_of_parts(long count, long parts, long size, double* result, Part part) 
 ///    at k = 50, equal at k = 2048) and needs neither transpose nor scratch.
 ///  - Each index's result is the same to the last bit whatever the number
 ///    of threads (tested).
-template <class Scalar>
-void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, const dist::Factor& f,
-                    dist::Factor& out) {
+template <class Scalar, class F>
+void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, const dist::BasicFactor<F>& f,
+                    dist::BasicFactor<F>& out) {
   {
     const Timed timed(Activity::products);
     const long k = f.k, ld = x.leading_dim();
@@ -90,34 +91,65 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
     auto block = [&](long first, long from) {
       return transposed ? x.local.data() + from + first * ld : x.local.data() + first + from * ld;
     };
-    // k x size results for out's indices [first, first + size) over inner
-    // indices [begin, end), panel by panel, into `result` (leading dimension k)
-    auto multiply = [&](long first, long size, long begin, long end, double* result) {
-      for (long p = first; p < first + size; p += panel) {
-        const long width = std::min(panel, first + size - p);
-        double* panel_result = result + (p - first) * k;
-        if (end == begin) {
-          std::fill(panel_result, panel_result + k * width, 0.0);
-        } else if constexpr (std::is_same_v<Scalar, double>) {
-          gemm(Op::none, op_x, k, width, end - begin, 1.0, f.local.data() + begin * k, k,
-               block(p, begin), ld, 0.0, panel_result, k);
-        } else {
-          FloatScratch& s = float_scratch();
-          s.part.resize(std::size_t(k * width));
-          for (long from = begin; from < end; from += float_panel) {
-            const long depth = std::min(float_panel, end - from);
-            s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
-            gemm(Op::none, op_x, k, width, depth, 1.0f, s.factor.data(), k, block(p, from), ld, 0.0f,
-                 s.part.data(), k);
-            for (long e = 0; e < k * width; ++e)  // the first panel sets the result
-              panel_result[e] = double(s.part[std::size_t(e)]) + (from == begin ? 0.0 : panel_result[e]);
+    // The k x width result for out's indices [p, p + width) over inner
+    // indices [begin, end) into `result` (leading dimension k; double, or
+    // the factor's type).
+    auto panel_product = [&](long p, long width, long begin, long end, auto* result) {
+      using Result = std::remove_pointer_t<decltype(result)>;
+      if (end == begin) {
+        std::fill(result, result + k * width, Result(0));
+      } else if constexpr (std::is_same_v<Scalar, double>) {
+        gemm(Op::none, op_x, k, width, end - begin, 1.0, f.local.data() + begin * k, k, block(p, begin), ld, 0.0,
+             result, k);
+      } else {
+        FloatScratch& s = float_scratch();
+        auto factor = [&](long from, long depth) -> const float* {
+          if constexpr (std::is_same_v<F, float>) return f.local.data() + from * k;
+          s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
+          return s.factor.data();
+        };
+        if constexpr (std::is_same_v<Result, float>) {
+          if (end - begin <= float_panel) {  // one panel: straight into the result
+            gemm(Op::none, op_x, k, width, end - begin, 1.0f, factor(begin, end - begin), k, block(p, begin), ld,
+                 0.0f, result, k);
+            return;
           }
         }
+        s.part.resize(std::size_t(k * width));
+        double* sum = nullptr;
+        if constexpr (std::is_same_v<Result, double>) {
+          sum = result;
+        } else {
+          s.sum.resize(std::size_t(k * width));
+          sum = s.sum.data();
+        }
+        for (long from = begin; from < end; from += float_panel) {
+          const long depth = std::min(float_panel, end - from);
+          gemm(Op::none, op_x, k, width, depth, 1.0f, factor(from, depth), k, block(p, from), ld, 0.0f,
+               s.part.data(), k);
+          for (long e = 0; e < k * width; ++e)  // the first panel sets the sum
+            sum[e] = double(s.part[std::size_t(e)]) + (from == begin ? 0.0 : sum[e]);
+        }
+        if constexpr (std::is_same_v<Result, float>) std::copy(sum, sum + k * width, result);
       }
     };
+    // The same for out's indices [first, first + size), panel by panel.
+    auto multiply = [&](long first, long size, long begin, long end, auto* result) {
+      for (long p = first; p < first + size; p += panel)
+        panel_product(p, std::min(panel, first + size - p), begin, end, result + (p - first) * k);
+    };
     if (const long parts = fixed_parts(inner, k * count); parts > 1) {
-      sum_of_parts(inner, parts, k * count, out.local.data(),
+      thread_local std::vector<double> sum;  // the parts' sum for a float result
+      double* result = nullptr;
+      if constexpr (std::is_same_v<F, double>) {
+        result = out.local.data();
+      } else {
+        sum.resize(std::size_t(k * count));
+        result = sum.data();
+      }
+      sum_of_parts(inner, parts, k * count, result,
                    [&](long begin, long end, double* term) { multiply(0, count, begin, end, term); });
+      if constexpr (std::is_same_v<F, float>) std::copy(result, result + k * count, out.local.begin());
     } else {
 #pragma omp parallel
       {
@@ -136,27 +168,31 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
 
 }  // namespace
 
-template <class Scalar>
-void xht(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& h, dist::Factor& out) {
+template <class Scalar, class F>
+void xht(const dist::BasicDistMatrix<Scalar>& x, const dist::BasicFactor<F>& h, dist::BasicFactor<F>& out) {
   product_with_x(x, false, h, out);  // X H^T, H stored k x cols
 }
 
-template <class Scalar>
-void wtx(const dist::BasicDistMatrix<Scalar>& x, const dist::Factor& w, dist::Factor& out) {
+template <class Scalar, class F>
+void wtx(const dist::BasicDistMatrix<Scalar>& x, const dist::BasicFactor<F>& w, dist::BasicFactor<F>& out) {
   product_with_x(x, true, w, out);  // X^T W, W stored k x rows
 }
 
-template void xht(const dist::DistMatrix&, const dist::Factor&, dist::Factor&);
-template void xht(const dist::SingleDistMatrix&, const dist::Factor&, dist::Factor&);
-template void wtx(const dist::DistMatrix&, const dist::Factor&, dist::Factor&);
-template void wtx(const dist::SingleDistMatrix&, const dist::Factor&, dist::Factor&);
+#define NMFX_PRODUCTS_FOR(Scalar, F)                                                                     \
+  template void xht(const dist::BasicDistMatrix<Scalar>&, const dist::BasicFactor<F>&, dist::BasicFactor<F>&); \
+  template void wtx(const dist::BasicDistMatrix<Scalar>&, const dist::BasicFactor<F>&, dist::BasicFactor<F>&);
+NMFX_PRODUCTS_FOR(double, double)
+NMFX_PRODUCTS_FOR(float, double)
+NMFX_PRODUCTS_FOR(float, float)
+#undef NMFX_PRODUCTS_FOR
 
 /// F F^T. The copies of F split its local indices (dist::share_start) and
 /// the sum runs over the whole grid, so no copy repeats another's work.
 /// A share's Gram matrix is a sum over fixed parts of its indices
 /// (sum_of_parts), which the threads share: OpenBLAS does not thread a SYRK
 /// with k = 50 rows. With one part (large k), OpenBLAS's threads.
-void gram(const dist::Factor& f, double* g) {
+template <class F>
+void gram(const dist::BasicFactor<F>& f, double* g) {
   const bool shared = dist::has_copies(f);
   {
     const Timed timed(Activity::grams);
@@ -164,7 +200,7 @@ void gram(const dist::Factor& f, double* g) {
     const long k = f.k;
     const long first = shared ? dist::share_start(f.local_count(), copies, copy) : 0;
     const long count = shared ? dist::share_start(f.local_count(), copies, copy + 1) - first : f.local_count();
-    const double* const indices = f.local.data() + first * k;
+    const F* const indices = f.local.data() + first * k;
     if (const long parts = fixed_parts(count, k * k); parts > 1)
       sum_of_parts(count, parts, k * k, g, [&](long begin, long end, double* term) {
         la::gram(k, end - begin, indices + begin * k, k, term);
@@ -175,12 +211,18 @@ void gram(const dist::Factor& f, double* g) {
   (shared ? f.distribution.grid().full_comm() : f.reduce_comm()).sum(g, long(f.k) * f.k);
 }
 
-double dot(const dist::Factor& a, const dist::Factor& b) {
+template <class F>
+double dot(const dist::BasicFactor<F>& a, const dist::BasicFactor<F>& b) {
   double s = 0.0;
   const std::size_t n = a.local.size();
 #pragma omp parallel for reduction(+ : s) schedule(static)
-  for (std::size_t i = 0; i < n; ++i) s += a.local[i] * b.local[i];
+  for (std::size_t i = 0; i < n; ++i) s += double(a.local[i]) * double(b.local[i]);
   return a.reduce_comm().sum(s);
 }
+
+template void gram(const dist::Factor&, double*);
+template void gram(const dist::SingleFactor&, double*);
+template double dot(const dist::Factor&, const dist::Factor&);
+template double dot(const dist::SingleFactor&, const dist::SingleFactor&);
 
 }  // namespace nmfx::la

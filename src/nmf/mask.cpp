@@ -86,18 +86,18 @@ Mask<Scalar>::Mask(const ProcessGrid& grid, dist::BasicDistMatrix<Scalar>& x, bo
 }
 
 template <class Scalar>
-ImputedSums Mask<Scalar>::impute(const dist::Factor& a, const dist::Factor& b) {
+ImputedSums Mask<Scalar>::impute(const dist::BasicFactor<Scalar>& a, const dist::BasicFactor<Scalar>& b) {
   const int k = a.k;
   const long count = long(rows_.size());
   model_.resize(rows_.size());
   stored_.resize(rows_.size());
 #pragma omp parallel for schedule(static)
   for (long e = 0; e < count; ++e) {
-    const double* ai = a.vector(rows_[std::size_t(e)]);
-    const double* bj = b.vector(cols_[std::size_t(e)]);
+    const Scalar* ai = a.vector(rows_[std::size_t(e)]);
+    const Scalar* bj = b.vector(cols_[std::size_t(e)]);
     double v = 0;
 #pragma omp simd reduction(+ : v)
-    for (int t = 0; t < k; ++t) v += ai[t] * bj[t];
+    for (int t = 0; t < k; ++t) v += double(ai[t]) * double(bj[t]);
     model_[std::size_t(e)] = v;
     stored_[std::size_t(e)] = double(Scalar(v));
     x_.local[offset(std::size_t(e))] = Scalar(v);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include <omp.h>
 
@@ -20,6 +21,8 @@ namespace {
 class PenalizedRule : public UpdateRule {
  public:
   explicit PenalizedRule(const RuleOptions& options) : options_(options) {}
+  using UpdateRule::update;
+  using UpdateRule::update_indices;
   bool independent_indices() const override { return true; }
   void update(dist::Factor& f, const double* cross, const double* gram,
               const double* right) override {
@@ -35,11 +38,24 @@ class PenalizedRule : public UpdateRule {
                 "NMF loss need mu, hals, pgd or adam", true);
   }
 
-  /// G + l2 I for this half-step (k x k).
-  const double* penalized_gram(const double* gram, int k) {
+  /// G + l2 I for this half-step (k x k), in double or rounded to float.
+  template <class T = double>
+  const T* penalized_gram(const double* gram, int k) {
     gram_.assign(gram, gram + std::size_t(k) * k);
     for (int j = 0; j < k; ++j) gram_[std::size_t(j) * k + j] += options_.l2;
-    return gram_.data();
+    if constexpr (std::is_same_v<T, double>) {
+      return gram_.data();
+    } else {
+      float_gram_.assign(gram_.begin(), gram_.end());
+      return float_gram_.data();
+    }
+  }
+
+  /// The rule's scratch memory in precision T.
+  template <class T>
+  std::vector<T>& buffer() {
+    if constexpr (std::is_same_v<T, double>) return buffer_;
+    else return float_buffer_;
   }
 
   /// buffer = G F R + l2 F - C + l1 for the k x count factor `f`: the
@@ -73,15 +89,16 @@ class PenalizedRule : public UpdateRule {
 
   /// Calls body(first, width, scratch) for the tiles of `index_tile`
   /// indices [first, first + width) of a one-sided update, each on one
-  /// thread with its own `scratch_size` doubles of buffer_. The tiles start
+  /// thread with its own `scratch_size` entries of buffer<T>(). The tiles start
   /// at multiples of index_tile, so an index's arithmetic does not depend on
   /// the number of threads, and a tile's work stays in cache.
-  template <class Body>
+  template <class T, class Body>
   void for_each_tile(long count, long scratch_size, Body body) {
-    buffer_.resize(std::size_t(omp_get_max_threads() * scratch_size));
+    std::vector<T>& memory = buffer<T>();
+    memory.resize(std::size_t(omp_get_max_threads() * scratch_size));
 #pragma omp parallel
     {
-      double* scratch = buffer_.data() + omp_get_thread_num() * scratch_size;
+      T* scratch = memory.data() + omp_get_thread_num() * scratch_size;
 #pragma omp for schedule(static)
       for (long first = 0; first < count; first += index_tile)
         body(first, std::min(index_tile, count - first), scratch);
@@ -93,26 +110,36 @@ class PenalizedRule : public UpdateRule {
 
   RuleOptions options_;
   std::vector<double> gram_, buffer_, product_;
+  std::vector<float> float_gram_, float_buffer_;
 };
 
 class Multiplicative final : public PenalizedRule {
  public:
   using PenalizedRule::PenalizedRule;
-  /// F <- F .* C ./ ((G + l2 I) F + l1), a tile at a time.
   void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
-    const double* g = penalized_gram(gram, k);
-    for_each_tile(count, k * index_tile, [&](long first, long width, double* denominator) {
-      double* tile = f + first * k;
-      const double* c = cross + first * k;
-      la::gemm(la::Op::none, la::Op::none, k, width, k, 1.0, g, k, tile, k, 0.0, denominator, k);
+    update_range(k, count, f, cross, gram);
+  }
+  void update_indices(int k, long count, float* f, const float* cross, const double* gram) override {
+    update_range(k, count, f, cross, gram);
+  }
+
+ private:
+  /// F <- F .* C ./ ((G + l2 I) F + l1), a tile at a time.
+  template <class T>
+  void update_range(int k, long count, T* f, const T* cross, const double* gram) {
+    const T* g = penalized_gram<T>(gram, k);
+    const T l1 = T(options_.l1);
+    for_each_tile<T>(count, k * index_tile, [&](long first, long width, T* denominator) {
+      T* tile = f + first * k;
+      const T* c = cross + first * k;
+      la::gemm(la::Op::none, la::Op::none, k, width, k, T(1), g, k, tile, k, T(0), denominator, k);
       for (long e = 0; e < k * width; ++e) {
-        const double d = denominator[e] + options_.l1;
+        const T d = denominator[e] + l1;
         if (d > 0) tile[e] *= c[e] / d;
       }
     });
   }
 
- private:
   void update_two_sided(dist::Factor& f, const double* cross, const double* gram,
                         const double* right) override {
     gradient(f.k, f.local_count(), f.local.data(), cross, gram, right);  // G F R + l2 F - C + l1
@@ -132,25 +159,26 @@ class Multiplicative final : public PenalizedRule {
 /// once, and its change d moves only the later rows, R_l += d G_jl for
 /// l > j (the earlier ones are not read again). The indices run in vectors,
 /// in chunks of 32 whose part of R_J (at most 32 KiB) stays in cache.
-void hals_sweep(long size, long width, const double* g, long ldg, double* x, double* r) {
+template <class T>
+void hals_sweep(long size, long width, const T* g, long ldg, T* x, T* r) {
   constexpr long chunk = 32;
-  double delta[chunk];
+  T delta[chunk];
   for (long c0 = 0; c0 < width; c0 += chunk) {
     const long n = std::min(chunk, width - c0);
     for (long j = 0; j < size; ++j) {
-      const double* gj = g + j * ldg;  // G_Jj (= row j: symmetric)
+      const T* gj = g + j * ldg;  // G_Jj (= row j: symmetric)
       if (!(gj[j] > 0)) continue;
-      const double step = 1 / gj[j];
-      double* xj = x + j * width + c0;
-      const double* rj = r + j * width + c0;
+      const T step = 1 / gj[j];
+      T* xj = x + j * width + c0;
+      const T* rj = r + j * width + c0;
       for (long c = 0; c < n; ++c) {
-        const double updated = std::max(0.0, xj[c] - rj[c] * step);
+        const T updated = std::max(T(0), xj[c] - rj[c] * step);
         delta[c] = updated - xj[c];
         xj[c] = updated;
       }
       for (long l = j + 1; l < size; ++l) {
-        double* rl = r + l * width + c0;
-        const double gl = gj[l];
+        T* rl = r + l * width + c0;
+        const T gl = gj[l];
         for (long c = 0; c < n; ++c) rl[c] += delta[c] * gl;
       }
     }
@@ -169,12 +197,22 @@ class Hals final : public PenalizedRule {
   /// cache between the GEMM and the sweep, component-major so that the
   /// sweep runs along the indices.
   void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
-    const double* g = penalized_gram(gram, k);  // G + l2 I
+    update_range(k, count, f, cross, gram);
+  }
+  void update_indices(int k, long count, float* f, const float* cross, const double* gram) override {
+    update_range(k, count, f, cross, gram);
+  }
+
+ private:
+  template <class T>
+  void update_range(int k, long count, T* f, const T* cross, const double* gram) {
+    const T* g = penalized_gram<T>(gram, k);  // G + l2 I
+    const T l1 = T(options_.l1);
     const long block = std::min(component_block, long(k));
-    for_each_tile(count, 2 * block * index_tile, [&](long first_index, long width, double* r) {
-      double* tile = f + first_index * k;  // k x width
-      double* x = r + block * index_tile;  // F_J, width x size
-      const double* c_tile = cross + first_index * k;
+    for_each_tile<T>(count, 2 * block * index_tile, [&](long first_index, long width, T* r) {
+      T* tile = f + first_index * k;  // k x width
+      T* x = r + block * index_tile;  // F_J, width x size
+      const T* c_tile = cross + first_index * k;
       for (long first = 0; first < k; first += component_block) {
         const long size = std::min(component_block, k - first);
         // Component by component: the writes run along the samples. Sample by
@@ -182,10 +220,10 @@ class Hals final : public PenalizedRule {
         // sets (measured: twice the update time).
         for (long j = 0; j < size; ++j)
           for (long c = 0; c < width; ++c) {
-            r[j * width + c] = options_.l1 - c_tile[c * k + first + j];
+            r[j * width + c] = l1 - c_tile[c * k + first + j];
             x[j * width + c] = tile[c * k + first + j];
           }
-        la::gemm(la::Op::transpose, la::Op::none, width, size, k, 1.0, tile, k, g + first * k, k, 1.0,
+        la::gemm(la::Op::transpose, la::Op::none, width, size, k, T(1), tile, k, g + first * k, k, T(1),
                  r, width);  // R_J^T = F^T G_.J
         hals_sweep(size, width, g + first * k + first, k, x, r);
         for (long j = 0; j < size; ++j)
@@ -194,7 +232,6 @@ class Hals final : public PenalizedRule {
     });
   }
 
- private:
   /// Components per block: large enough for the GEMM to run near peak,
   /// small enough that the sweep (about k component_block flops per index)
   /// stays a small share of the GEMMs' 2 k^2.
@@ -335,11 +372,35 @@ class Adam final : public PenalizedRule {
 
 }  // namespace
 
+void UpdateRule::update(dist::SingleFactor& f, const float* cross, const double* gram, const double* right) {
+  if (!right && independent_indices()) {
+    update_indices(f.k, f.local_count(), f.local.data(), cross, gram);
+    return;
+  }
+  dist::Factor wide = dist::Factor::converted(f);
+  const std::vector<double> wide_cross(cross, cross + f.local.size());
+  update(wide, wide_cross.data(), gram, right);
+  f.local.assign(wide.local.begin(), wide.local.end());
+}
+
 void UpdateRule::update_indices(int, long, double*, const double*, const double*) {
   throw Error("this update rule cannot update a share of the indices alone", true);
 }
 
-void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
+void UpdateRule::update_indices(int k, long count, float* f, const float* cross, const double* gram) {
+  constexpr long chunk = 4096;  // indices per widened copy
+  std::vector<double> wide_f, wide_cross;
+  for (long first = 0; first < count; first += chunk) {
+    const long entries = std::min(chunk, count - first) * k;
+    wide_f.assign(f + first * k, f + first * k + entries);
+    wide_cross.assign(cross + first * k, cross + first * k + entries);
+    update_indices(k, entries / k, wide_f.data(), wide_cross.data(), gram);
+    std::copy(wide_f.begin(), wide_f.end(), f + first * k);
+  }
+}
+
+template <class T>
+void update_factor(UpdateRule& rule, dist::BasicFactor<T>& f, const T* cross, const double* gram,
                    const double* right) {
   if (right || !rule.independent_indices() || !dist::has_copies(f) ||
       f.local.size() >= (std::size_t(1) << 31)) {  // MPI counts are int
@@ -358,6 +419,9 @@ void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const
   }
   copies.gather_all(f.local.data(), entries);
 }
+
+template void update_factor(UpdateRule&, dist::Factor&, const double*, const double*, const double*);
+template void update_factor(UpdateRule&, dist::SingleFactor&, const float*, const double*, const double*);
 
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names{"mu", "hals", "anls", "pgd", "als", "adam"};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "nmfx/core/error.hpp"
 #include "nmfx/core/timing.hpp"
@@ -19,29 +20,59 @@ double squared_error(double value) {
   return std::isnan(value) ? std::numeric_limits<double>::infinity() : std::max(value, 0.0);
 }
 
-/// c = op(a) op(b) for column-major a, b, c (c m x n, inner size k); tolerates
-/// empty dimensions (a rank may own no columns).
-void multiply(la::Op op_a, la::Op op_b, long m, long n, long k, const double* a, const double* b,
-              std::vector<double>& c) {
+/// `count` entries at `data` in double: the data itself, or a widened copy in `copy`.
+template <class T>
+const double* widened(const T* data, long count, std::vector<double>& copy) {
+  if constexpr (std::is_same_v<T, double>) {
+    return data;
+  } else {
+    copy.assign(data, data + count);
+    return copy.data();
+  }
+}
+
+template <class T>
+std::vector<double> widened(const std::vector<T>& v) {
+  return std::vector<double>(v.begin(), v.end());
+}
+
+/// c = op(a) op(b) for column-major a, b, c (c m x n, inner size k) in
+/// double (float operands widened, a float c rounded): the products of
+/// Deep NMF's small inner factors. Tolerates empty dimensions (a rank may
+/// own no columns).
+template <class A, class B, class C>
+void multiply(la::Op op_a, la::Op op_b, long m, long n, long k, const A* a, const B* b, std::vector<C>& c) {
   const Timed timed(Activity::grams);
-  c.assign(std::size_t(m) * n, 0.0);
+  c.assign(std::size_t(m) * n, C(0));
   if (m == 0 || n == 0 || k == 0) return;
   const long lda = op_a == la::Op::none ? m : k, ldb = op_b == la::Op::none ? k : n;
-  la::gemm(op_a, op_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c.data(), m);
+  std::vector<double> wide_a, wide_b, wide_c;
+  const double* da = widened(a, m * k, wide_a);
+  const double* db = widened(b, k * n, wide_b);
+  if constexpr (std::is_same_v<C, double>) {
+    la::gemm(op_a, op_b, m, n, k, 1.0, da, lda, db, ldb, 0.0, c.data(), m);
+  } else {
+    wide_c.resize(c.size());
+    la::gemm(op_a, op_b, m, n, k, 1.0, da, lda, db, ldb, 0.0, wide_c.data(), m);
+    c.assign(wide_c.begin(), wide_c.end());
+  }
 }
 
 /// Makes `f` a factor of k-vectors for the indices of `like`, distributed
 /// alike, reusing its memory (contents unspecified).
-void shape(dist::Factor& f, int k, const dist::Factor& like) {
+template <class T>
+void shape(dist::BasicFactor<T>& f, int k, const dist::BasicFactor<T>& like) {
   f.k = k;
   f.map = like.map;
   f.distribution = like.distribution;
   f.local.resize(std::size_t(k) * like.map.local_size());
 }
 
-double inner(const std::vector<double>& a, const std::vector<double>& b) {
+/// <a, b> summed in double.
+template <class A, class B>
+double inner(const std::vector<A>& a, const std::vector<B>& b) {
   double s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  for (std::size_t i = 0; i < a.size(); ++i) s += double(a[i]) * double(b[i]);
   return s;
 }
 
@@ -50,18 +81,20 @@ double inner(const std::vector<double>& a, const std::vector<double>& b) {
 /// losses, the code H_{i-1}, and for the global loss Z_{i-1} = A^T X under the
 /// metric P_{i-1} = A^T A (A = W1 ... W_{i-1}), which turns the global loss
 /// into 1/2 ||Z - W_i B||^2_P + const. Every block's half-step is then the
-/// same two lines whatever the loss. X is double or single precision
-/// (`Scalar`); everything else is double. With a mask, X's left-out entries
+/// same two lines whatever the loss. X and the factors are double or
+/// single precision (`Scalar`); Gram matrices and the metric are double.
+/// With a mask, X's left-out entries
 /// hold the current model's values whenever a block is posed or the errors
 /// measured (imputed again after every update; see mask.hpp).
 template <class Scalar>
 class Iteration {
  public:
-  Iteration(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
-            const Phase& phase, Mask<Scalar>* mask)
+  using Factor = dist::BasicFactor<Scalar>;
+  Iteration(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
+            BasicModel<Scalar>& model, const Phase& phase, Mask<Scalar>* mask)
       : grid_(grid), x_(x), x_norm2_(x_norm2), model_(model), phase_(phase),
-        depth_(model.depth()), mask_(mask), z1_(dist::Factor::like(model.h[0], model.w[0].k)),
-        cross_(dist::Factor::replicated(grid, 0, 0)) {
+        depth_(model.depth()), mask_(mask), z1_(Factor::like(model.h[0], model.w[0].k)),
+        cross_(Factor::replicated(grid, 0, 0)) {
     if (mask && !phase.global) throw Error("masked NMF fits the global loss only (not the layer losses)");
   }
 
@@ -89,7 +122,7 @@ class Iteration {
       if (block > 0 && !z1_current_) refresh_first_layer();
     }
     if (block == 0) {  // W1: data X
-      const dist::Factor& b = model_.h[0];
+      const Factor& b = model_.h[0];
       shape(cross_, b.k, model_.w[0]);
       la::xht(x_, b, cross_);
       gram_.resize(std::size_t(b.k) * b.k);
@@ -97,15 +130,15 @@ class Iteration {
       right_.clear();
     } else if (block < L) {  // inner W_i, i = block + 1: data D_{i-1}
       const int j = block;
-      const dist::Factor& b = model_.h[j];
-      const dist::Factor& w = model_.w[j];
+      const Factor& b = model_.h[j];
+      const Factor& w = model_.w[j];
       const std::vector<double> d = layer_data(j);  // r_{i-1} x cols
       std::vector<double> c;
       multiply(la::Op::none, la::Op::transpose, b.k, w.local_count(), b.local_count(),
                b.local.data(), d.data(), c);
       b.reduce_comm().sum(c);
       shape(cross_, b.k, w);
-      cross_.local = std::move(c);
+      cross_.local.assign(c.begin(), c.end());
       gram_.resize(std::size_t(b.k) * b.k);
       la::gram(b, gram_.data());
       if (phase_.global) right_ = metric(j);
@@ -113,12 +146,12 @@ class Iteration {
       // Every copy of the code reduced its own sums; the first copy's is
       // everyone's, so the replicated W_i stay identical whatever the
       // collectives' order.
-      for (std::vector<double>* v : {&cross_.local, &gram_, &right_})
-        b.replica_comm().broadcast(v->data(), long(v->size()));
+      b.replica_comm().broadcast(cross_.local.data(), long(cross_.local.size()));
+      for (std::vector<double>* v : {&gram_, &right_}) b.replica_comm().broadcast(v->data(), long(v->size()));
     } else {  // code H_i, i = block - L + 1
       const int j = block - L;
-      const dist::Factor& w = model_.w[j];
-      const dist::Factor& h = model_.h[j];
+      const Factor& w = model_.w[j];
+      const Factor& h = model_.h[j];
       shape(cross_, h.k, h);
       if (j == 0) {
         cross_.local = z1_.local;
@@ -140,8 +173,8 @@ class Iteration {
       }
       right_.clear();
       if (couples(j)) {  // + W_{i+1} H_{i+1} and + I from layer i+1's loss
-        const dist::Factor& w_next = model_.w[j + 1];
-        const dist::Factor& h_next = model_.h[j + 1];
+        const Factor& w_next = model_.w[j + 1];
+        const Factor& h_next = model_.h[j + 1];
         std::vector<double> wh;
         multiply(la::Op::transpose, la::Op::none, h.k, h.local_count(), w_next.k,
                  w_next.local.data(), h_next.local.data(), wh);
@@ -151,7 +184,7 @@ class Iteration {
     }
   }
 
-  const dist::Factor& cross() const { return cross_; }
+  const Factor& cross() const { return cross_; }
   const std::vector<double>& gram() const { return gram_; }
   const std::vector<double>& right() const { return right_; }
 
@@ -160,7 +193,7 @@ class Iteration {
     const int d = phase_.depth();
     const double norm2 = x_norm2_ > 0 ? x_norm2_ : 1.0;
     // ||X - A_d H_d||^2 from Z_d = A_d^T X and P_d = A_d^T A_d.
-    const dist::Factor& hd = model_.h[std::size_t(d - 1)];
+    const Factor& hd = model_.h[std::size_t(d - 1)];
     std::vector<std::vector<double>> grams;  // H_i H_i^T of the layers measured
     for (int j = 0; j < d; ++j) grams.push_back(code_gram(j));
     const double model2 = inner(metric(d), grams.back());
@@ -177,7 +210,7 @@ class Iteration {
  private:
   void update(const Rules& rules, int block) {
     const int L = depth_;
-    dist::Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
+    Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
     UpdateRule& rule = block < L ? *rules.w[std::size_t(block)] : *rules.h[std::size_t(block - L)];
     pose(block);
     update_factor(rule, f, cross_.local.data(), gram_.data(), right_.empty() ? nullptr : right_.data());
@@ -193,9 +226,9 @@ class Iteration {
   /// W_i's columns to unit norm, H_i's rows inversely (W_i H_i unchanged),
   /// and W_{i+1}'s rows as H_i's, so that W_{i+1} H_{i+1} still fits H_i.
   void normalize(int j) {
-    dist::Factor& w = model_.w[std::size_t(j)];
-    dist::Factor& h = model_.h[std::size_t(j)];
-    dist::Factor& w_next = model_.w[std::size_t(j + 1)];
+    Factor& w = model_.w[std::size_t(j)];
+    Factor& h = model_.h[std::size_t(j)];
+    Factor& w_next = model_.w[std::size_t(j + 1)];
     std::vector<double> g(std::size_t(w.k) * w.k);
     la::gram(w, g.data());
     for (int a = 0; a < w.k; ++a) {
@@ -209,7 +242,7 @@ class Iteration {
 
   /// z1_ = W1^T X and p1_ = W1^T W1 for the current W1 (the second GEMM).
   void refresh_first_layer() {
-    const dist::Factor& w = model_.w[0];
+    const Factor& w = model_.w[0];
     if (mask_) {
       impute();
       z1_values_ = mask_->values();
@@ -225,7 +258,7 @@ class Iteration {
   void impute() {
     if (imputed_current_) return;
     const Timed timed(Activity::products);
-    const dist::Factor& b = model_.h[std::size_t(depth_ - 1)];
+    const Factor& b = model_.h[std::size_t(depth_ - 1)];
     sums_ = depth_ == 1 ? mask_->impute(model_.w[0], b) : mask_->impute(partial_product(model_, depth_), b);
     imputed_current_ = true;
     z1_current_ = false;
@@ -259,8 +292,8 @@ class Iteration {
   /// Global loss: h[j] = W_{j+2} h[j+1], from H leftwards.
   void imply_codes() {
     for (int j = depth_ - 2; j >= 0; --j) {
-      const dist::Factor& w = model_.w[std::size_t(j + 1)];
-      dist::Factor& h = model_.h[std::size_t(j)];
+      const Factor& w = model_.w[std::size_t(j + 1)];
+      Factor& h = model_.h[std::size_t(j)];
       multiply(la::Op::transpose, la::Op::none, w.local_count(), h.local_count(), w.k,
                w.local.data(), model_.h[std::size_t(j + 1)].local.data(), h.local);
     }
@@ -269,14 +302,14 @@ class Iteration {
   /// What layer j+1 (j >= 1) factorizes, r_j x local cols: the code H_j for
   /// the layer losses, Z_j for the global loss.
   std::vector<double> layer_data(int j) const {
-    return phase_.global ? projected_x(j) : model_.h[std::size_t(j - 1)].local;
+    return phase_.global ? projected_x(j) : widened(model_.h[std::size_t(j - 1)].local);
   }
 
   /// Z_j = (W1 ... W_j)^T X, r_j x local cols (Z_1 = W1^T X).
   std::vector<double> projected_x(int j) const {
-    std::vector<double> z = z1_.local, next;
+    std::vector<double> z = widened(z1_.local), next;
     for (int l = 1; l < j; ++l) {
-      const dist::Factor& w = model_.w[std::size_t(l)];
+      const Factor& w = model_.w[std::size_t(l)];
       multiply(la::Op::none, la::Op::none, w.k, z1_.local_count(), w.local_count(),
                w.local.data(), z.data(), next);
       z.swap(next);
@@ -288,7 +321,7 @@ class Iteration {
   std::vector<double> metric(int j) const {
     std::vector<double> p = p1_, wp, next;
     for (int l = 1; l < j; ++l) {
-      const dist::Factor& w = model_.w[std::size_t(l)];
+      const Factor& w = model_.w[std::size_t(l)];
       multiply(la::Op::none, la::Op::none, w.k, w.local_count(), w.local_count(), w.local.data(),
                p.data(), wp);
       multiply(la::Op::none, la::Op::transpose, w.k, w.k, w.local_count(), wp.data(),
@@ -300,7 +333,7 @@ class Iteration {
 
   /// H_{j+1} H_{j+1}^T, summed over X's columns.
   std::vector<double> code_gram(int j) const {
-    const dist::Factor& h = model_.h[std::size_t(j)];
+    const Factor& h = model_.h[std::size_t(j)];
     std::vector<double> g(std::size_t(h.k) * h.k);
     la::gram(h, g.data());
     return g;
@@ -311,8 +344,8 @@ class Iteration {
   std::vector<double> layer_errors(const std::vector<std::vector<double>>& grams, const Imputed& imputed) {
     std::vector<double> out(std::size_t(depth_), std::numeric_limits<double>::quiet_NaN());
     for (std::size_t j = 0; j < grams.size(); ++j) {
-      const dist::Factor& w = model_.w[j];
-      const dist::Factor& h = model_.h[j];
+      const Factor& w = model_.w[j];
+      const Factor& h = model_.h[j];
       double data2 = x_norm2_, cross = 0, model2 = 0;
       const std::vector<double>& hh = grams[j];
       if (j == 0) {  // W1 H1 = A H under the global loss, the only one masked
@@ -343,7 +376,7 @@ class Iteration {
   const ProcessGrid& grid_;
   const dist::BasicDistMatrix<Scalar>& x_;
   double x_norm2_;
-  Model& model_;
+  BasicModel<Scalar>& model_;
   Phase phase_;
   int depth_;
   Mask<Scalar>* mask_;
@@ -351,25 +384,35 @@ class Iteration {
   bool z1_current_ = false;        // z1_ is of X's current values
   ImputedSums sums_;               // of the last imputation
   std::vector<double> z1_values_;  // the left-out entries' values z1_ saw
-  dist::Factor z1_;          // W1^T X (r1 x local cols)
+  Factor z1_;                // W1^T X (r1 x local cols)
   std::vector<double> p1_;   // W1^T W1
-  dist::Factor cross_;
+  Factor cross_;
   std::vector<double> gram_, right_;
 };
 
 }  // namespace
 
-dist::Factor partial_product(const Model& model, int d) {
-  dist::Factor a = model.w[0];
+template <class Scalar>
+dist::BasicFactor<Scalar> partial_product(const BasicModel<Scalar>& model, int d) {
+  dist::BasicFactor<Scalar> a = model.w[0];
   for (int i = 1; i < d; ++i) {
-    const dist::Factor& w = model.w[std::size_t(i)];
-    dist::Factor next = dist::Factor::like(a, w.k);
+    const dist::BasicFactor<Scalar>& w = model.w[std::size_t(i)];
+    auto next = dist::BasicFactor<Scalar>::like(a, w.k);
     if (a.local_count() > 0)
-      la::gemm(la::Op::none, la::Op::none, w.k, a.local_count(), w.local_count(), 1.0,
-               w.local.data(), w.k, a.local.data(), a.k, 0.0, next.local.data(), w.k);
+      la::gemm(la::Op::none, la::Op::none, w.k, a.local_count(), w.local_count(), Scalar(1),
+               w.local.data(), w.k, a.local.data(), a.k, Scalar(0), next.local.data(), w.k);
     a = std::move(next);
   }
   return a;
+}
+
+template dist::Factor partial_product(const Model&, int);
+template dist::SingleFactor partial_product(const SingleModel&, int);
+
+const Model& IterationView::model() const {
+  if (const Model* const* model = std::get_if<const Model*>(&model_)) return **model;
+  if (!widened_) widened_ = Model::converted(*std::get<const SingleModel*>(model_));
+  return *widened_;
 }
 
 const char* stop_reason_name(StopReason reason) {
@@ -387,8 +430,8 @@ const char* stop_reason_name(StopReason reason) {
 }
 
 template <class Scalar>
-SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
-                  const Rules& rules, const Phase& phase, const StopCriteria& stop,
+SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
+                  BasicModel<Scalar>& model, const Rules& rules, const Phase& phase, const StopCriteria& stop,
                   const Observer& observer, const std::vector<Record>& resumed, Mask<Scalar>* mask) {
   Iteration<Scalar> iteration(grid, x, x_norm2, model, phase, mask);
   // A resumed solve continues the clock where the earlier one stopped.
@@ -398,7 +441,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
   // The observer's verdict, agreed across ranks: the reason of the lowest
   // rank that has one.
   auto observe = [&]() -> StopReason {
-    const StopReason reason = observer ? observer({result.history.back(), result.history, model})
+    const StopReason reason = observer ? observer(IterationView(result.history.back(), result.history, model))
                                        : StopReason::none;
     const int size = grid.size();
     const int first = grid.full_comm().min(reason == StopReason::none ? size : grid.rank());
@@ -445,7 +488,7 @@ SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
   // The factors of the last record with a finite error: an overflow or NaN
   // (seen in the error, which every product and factor feeds) stops the
   // solve there, with those factors.
-  Model last_good = model;
+  BasicModel<Scalar> last_good = model;
   for (long it = result.iterations + 1; it <= stop.max_iterations; ++it) {
     iteration.step(rules);
     Record record = iteration.measure(it, wall_time() - start);
@@ -475,10 +518,10 @@ SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
 
 template <class Scalar>
 SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
-                  dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
+                  dist::BasicFactor<Scalar>& w, dist::BasicFactor<Scalar>& h, UpdateRule& rule_w, UpdateRule& rule_h,
                   const StopCriteria& stop, const Observer& observer,
                   const std::vector<Record>& resumed) {
-  Model model;
+  BasicModel<Scalar> model;
   model.w.push_back(std::move(w));
   model.h.push_back(std::move(h));
   SolveResult result = solve(grid, x, x_norm2, model, Rules{{&rule_w}, {&rule_h}}, Phase{}, stop,
@@ -489,9 +532,9 @@ SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& 
 }
 
 template <class Scalar>
-BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const Model& model,
-                           const Phase& phase, int block, Mask<Scalar>* mask) {
-  Model copy = model;
+BlockProblem<Scalar> block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x,
+                                   const BasicModel<Scalar>& model, const Phase& phase, int block, Mask<Scalar>* mask) {
+  BasicModel<Scalar> copy = model;
   Iteration<Scalar> iteration(grid, x, 0.0, copy, phase, mask);
   iteration.prepare();
   iteration.pose(block);
@@ -499,14 +542,14 @@ BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<
 }
 
 #define NMFX_SOLVER_FOR(Scalar)                                                                          \
-  template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double, Model&,          \
-                             const Rules&, const Phase&, const StopCriteria&, const Observer&,                 \
-                             const std::vector<Record>&, Mask<Scalar>*);                                       \
-  template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double, dist::Factor&,   \
-                             dist::Factor&, UpdateRule&, UpdateRule&, const StopCriteria&, const Observer&,    \
-                             const std::vector<Record>&);                                                      \
-  template BlockProblem block_problem(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, const Model&,   \
-                                      const Phase&, int, Mask<Scalar>*);
+  template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double,                \
+                             BasicModel<Scalar>&, const Rules&, const Phase&, const StopCriteria&,            \
+                             const Observer&, const std::vector<Record>&, Mask<Scalar>*);                     \
+  template SolveResult solve(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&, double,                \
+                             dist::BasicFactor<Scalar>&, dist::BasicFactor<Scalar>&, UpdateRule&, UpdateRule&, \
+                             const StopCriteria&, const Observer&, const std::vector<Record>&);               \
+  template BlockProblem<Scalar> block_problem(const ProcessGrid&, const dist::BasicDistMatrix<Scalar>&,       \
+                                              const BasicModel<Scalar>&, const Phase&, int, Mask<Scalar>*);
 NMFX_SOLVER_FOR(double)
 NMFX_SOLVER_FOR(float)
 #undef NMFX_SOLVER_FOR

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "nmfx/core/error.hpp"
@@ -203,30 +204,52 @@ void measure_reference(const Problem<Scalar>& p, int k, run_file::Measurements& 
                 tail > 0 ? "" : " (k >= rank(X))");
 }
 
-/// The model's factors, every entry 0: W1 and the codes over X's rows and
-/// columns, the inner W_i replicated.
+/// The model's factors in X's precision, every entry 0: W1 and the codes
+/// over X's rows and columns, the inner W_i replicated.
 template <class Scalar>
-nmf::Model empty_model(const ProcessGrid& grid, const std::vector<int>& ranks, const dist::BasicDistMatrix<Scalar>& x) {
-  nmf::Model model;
+nmf::BasicModel<Scalar> empty_model(const ProcessGrid& grid, const std::vector<int>& ranks,
+                                    const dist::BasicDistMatrix<Scalar>& x) {
+  using Factor = dist::BasicFactor<Scalar>;
+  nmf::BasicModel<Scalar> model;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
-    model.w.push_back(i == 0 ? dist::Factor::rows_of(grid, ranks[i], x)
-                             : dist::Factor::replicated(grid, ranks[i], ranks[i - 1]));
-    model.h.push_back(dist::Factor::cols_of(grid, ranks[i], x));
+    model.w.push_back(i == 0 ? Factor::rows_of(grid, ranks[i], x) : Factor::replicated(grid, ranks[i], ranks[i - 1]));
+    model.h.push_back(Factor::cols_of(grid, ranks[i], x));
   }
   return model;
 }
 
-/// The model with a rule for every block, and the blocks as files see them
-/// (W's, then codes).
+/// The model in double precision: `model` itself, or a widened copy kept in `copy`.
+const nmf::Model& in_double(const nmf::Model& model, std::optional<nmf::Model>&) { return model; }
+const nmf::Model& in_double(const nmf::SingleModel& model, std::optional<nmf::Model>& copy) {
+  return copy.emplace(nmf::Model::converted(model));
+}
+
+/// Runs `change` on `model` in double precision: on the model itself, or
+/// on a widened copy rounded back after (initialization and resumes, which
+/// read and write files in double).
+template <class Scalar, class Change>
+void change_in_double(nmf::BasicModel<Scalar>& model, Change change) {
+  if constexpr (std::is_same_v<Scalar, double>) {
+    change(model);
+  } else {
+    nmf::Model wide = nmf::Model::converted(model);
+    change(wide);
+    model = nmf::SingleModel::converted(wide);
+  }
+}
+
+/// The model (in X's precision) with a rule for every block, and the blocks
+/// as files see them (W's, then codes).
+template <class Scalar>
 struct Trainee {
-  nmf::Model model;
+  nmf::BasicModel<Scalar> model;
   std::vector<std::unique_ptr<nmf::UpdateRule>> owned;
   nmf::Rules rules;
   std::vector<run_file::Block> blocks;
 };
 
 template <class Scalar>
-void make_trainee(const FitPlan& plan, const Problem<Scalar>& p, Trainee& t) {
+void make_trainee(const FitPlan& plan, const Problem<Scalar>& p, Trainee<Scalar>& t) {
   t.model = empty_model(p.grid, plan.ranks, p.x);
   for (int i = 0; i < plan.depth(); ++i) {
     t.owned.push_back(nmf::make_rule(plan.algorithm, plan.config.rule_w));
@@ -236,9 +259,9 @@ void make_trainee(const FitPlan& plan, const Problem<Scalar>& p, Trainee& t) {
   }
   auto name = [&](char f, int i) { return plan.deep() ? f + std::to_string(i + 1) : std::string(1, f); };
   for (int i = 0; i < plan.depth(); ++i)
-    t.blocks.push_back({name('W', i), t.model.w[std::size_t(i)], *t.rules.w[std::size_t(i)]});
+    t.blocks.push_back({name('W', i), false, i, *t.rules.w[std::size_t(i)]});
   for (int i = 0; i < plan.depth(); ++i)
-    t.blocks.push_back({name('H', i), t.model.h[std::size_t(i)], *t.rules.h[std::size_t(i)]});
+    t.blocks.push_back({name('H', i), true, i, *t.rules.h[std::size_t(i)]});
 }
 
 /// Fills layer `layer` (1-based) as --init says, to factorize what it sees:
@@ -373,8 +396,10 @@ class Training {
 
   /// Continues from the checkpoint (Error when it does not fit the plan).
   void resume() {
-    history_ = run_file::read_checkpoint(checkpoint_, plan_, problem_.grid, problem_.block, trainee_.blocks,
-                                         measured_, progress_);
+    change_in_double(trainee_.model, [&](nmf::Model& model) {
+      history_ = run_file::read_checkpoint(checkpoint_, plan_, problem_.grid, problem_.block, trainee_.blocks, model,
+                                           measured_, progress_);
+    });
     plateau_at_checkpoint_ = metrics_->replay(history_.back().iteration);
     if (verbose_)
       std::printf("nmfx fit: resuming at iteration %ld from %s\n", history_.back().iteration, checkpoint_.c_str());
@@ -404,10 +429,11 @@ class Training {
   /// Measures the final state and writes the run file to `path`; returns
   /// the run's timing (up to the write), which the file records.
   TimingReport write_run(const std::string& path, const nmf::SolveResult& result, double start) {
-    metrics_->finish(trainee_.model, result.iterations);
+    std::optional<nmf::Model> copy;
+    const nmf::Model& model = in_double(trainee_.model, copy);
+    metrics_->finish(model, result.iterations);
     const TimingReport timing = report_timing(problem_.grid.full_comm(), wall_time() - start);
-    run_file::write_run(path, contents(trainee_.model, result.history, result.iterations, result.stop_reason),
-                        timing);
+    run_file::write_run(path, contents(model, result.history, result.iterations, result.stop_reason), timing);
     return timing;
   }
 
@@ -420,7 +446,7 @@ class Training {
   void require_snapshot_memory() const {
     double values = 0;
     for (const run_file::Block& b : trainee_.blocks)
-      if (run_file::is_snapshot_block(plan_, b)) values += double(b.factor.local.size());
+      if (run_file::is_snapshot_block(plan_, b)) values += double(b.factor(trainee_.model).local.size());
     const long count = plan_.snapshot_count();
     if (count > 0)
       require_memory(problem_.grid.comm(),
@@ -433,8 +459,10 @@ class Training {
     progress_.stage_start = history_.empty() ? 0 : history_.back().iteration;
     const settings::Stage& stage = plan_.stages[progress_.stage];
     const int before = progress_.stage > 0 ? plan_.stages[progress_.stage - 1].phase.depth() : 0;
-    for (int layer = before + 1; layer <= stage.phase.depth(); ++layer)
-      initialize_layer(plan_, problem_, trainee_.model, layer);
+    change_in_double(trainee_.model, [&](nmf::Model& model) {
+      for (int layer = before + 1; layer <= stage.phase.depth(); ++layer)
+        initialize_layer(plan_, problem_, model, layer);
+    });
     if (verbose_ && plan_.stages.size() > 1)
       std::printf("nmfx fit: stage %zu of %zu: %s, layers %d..%d, %ld iterations\n", progress_.stage + 1,
                   plan_.stages.size(), stage.phase.global ? "global loss" : "layer loss",
@@ -451,7 +479,7 @@ class Training {
     const Timed timed(Activity::checkpoints);
     io::AtomicOutput out(problem_.grid.comm(), checkpoint_);
     run_file::write_checkpoint(out.temporary_path(),
-                               contents(v.model, v.history, v.record.iteration, nmf::StopReason::checkpoint),
+                               contents(v.model(), v.history, v.record.iteration, nmf::StopReason::checkpoint),
                                progress_);
     out.commit();
   }
@@ -461,7 +489,7 @@ class Training {
   bool verbose_;
   std::string checkpoint_;
   run_file::Measurements measured_;
-  Trainee trainee_;
+  Trainee<Scalar> trainee_;
   run_file::Progress progress_;
   std::vector<nmf::Record> history_;
   bool plateau_at_checkpoint_ = false;

@@ -43,7 +43,7 @@ nmf::StopReason MetricsObserver::observe(const nmf::IterationView& view) {
   evaluated_ = regular(iteration) || state_.plan.snapshot_at(iteration);
   flat_ = false;
   if (!evaluated_) return nmf::StopReason::none;
-  evaluate(view.model, iteration);
+  evaluate(view.model(), iteration);
   if (regular(iteration) && state_.last_stage())
     flat_ = detector_.add(iteration, state_.measured.evaluations.back().model.effective_rank);
   return flat_ && state_.plan.early_stop == settings::EarlyStop::plateau ? nmf::StopReason::plateau
@@ -75,7 +75,7 @@ bool MetricsObserver::regular(long iteration) const {
 
 SnapshotTaker::SnapshotTaker(FitState& state, const std::vector<run_file::Block>& blocks) : state_(state) {
   for (const run_file::Block& b : blocks)
-    if (run_file::is_snapshot_block(state.plan, b)) kept_.push_back(&b.factor);
+    if (run_file::is_snapshot_block(state.plan, b)) kept_.push_back(&b);
   state_.measured.snapshots.blocks.resize(kept_.size());
 }
 
@@ -84,7 +84,7 @@ nmf::StopReason SnapshotTaker::observe(const nmf::IterationView& view) {
   if (!state_.plan.snapshot_at(iteration)) return nmf::StopReason::none;
   run_file::Snapshots& s = state_.measured.snapshots;
   s.iterations.push_back(iteration);
-  for (std::size_t b = 0; b < kept_.size(); ++b) s.blocks[b].push_back(*kept_[b]);
+  for (std::size_t b = 0; b < kept_.size(); ++b) s.blocks[b].push_back(kept_[b]->factor(view.model()));
   return nmf::StopReason::none;
 }
 

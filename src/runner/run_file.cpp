@@ -181,13 +181,14 @@ std::vector<nmf::Record> read_history(const io::File& in, int depth) {
 
 /// The rules' optimizer states as /state/<block>/<i> (laid out like the
 /// factor) with an attribute "steps".
-void write_rule_states(io::File& out, const std::vector<Block>& blocks) {
+void write_rule_states(io::File& out, const std::vector<Block>& blocks, const nmf::Model& model) {
   for (const Block& b : blocks) {
     const nmf::RuleState* state = b.rule.state();
     if (!state) continue;
     const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i) {
-      dist::Factor array = dist::Factor::like(b.factor, b.factor.k);
+      const dist::Factor& factor = b.factor(model);
+      dist::Factor array = dist::Factor::like(factor, factor.k);
       if (state->arrays[i].size() == array.local.size()) array.local = state->arrays[i];
       io::write_factor(out, group + "/" + std::to_string(i), array, io::FactorLayout::index_major);
     }
@@ -195,14 +196,14 @@ void write_rule_states(io::File& out, const std::vector<Block>& blocks) {
   }
 }
 
-void read_rule_states(const io::File& in, const std::vector<Block>& blocks) {
+void read_rule_states(const io::File& in, const std::vector<Block>& blocks, const nmf::Model& model) {
   for (const Block& b : blocks) {
     nmf::RuleState* state = b.rule.state();
     if (!state || !in.exists("/state/" + b.name)) continue;  // a block not trained yet
     const std::string group = "/state/" + b.name;
     for (std::size_t i = 0; i < state->arrays.size(); ++i)
       state->arrays[i] =
-          io::read_factor(in, group + "/" + std::to_string(i), b.factor, io::FactorLayout::index_major)
+          io::read_factor(in, group + "/" + std::to_string(i), b.factor(model), io::FactorLayout::index_major)
               .local;
     state->steps = long(in.read_number_attribute("steps", group));
   }
@@ -248,13 +249,14 @@ void write_snapshots(io::File& out, const settings::FitPlan& plan, const std::ve
     io::write_factors(out, "/snapshots/" + kept[b]->name, snapshots.blocks[b], layout_of(*kept[b]));
 }
 
-Snapshots read_snapshots(const io::File& in, const settings::FitPlan& plan, const std::vector<Block>& blocks) {
+Snapshots read_snapshots(const io::File& in, const settings::FitPlan& plan, const std::vector<Block>& blocks,
+                         const nmf::Model& model) {
   Snapshots s;
   const bool taken = in.exists("/snapshots/iteration");  // none yet: the checkpoint precedes the first
   if (taken)
     for (double it : in.read_replicated("/snapshots/iteration")) s.iterations.push_back(long(it));
   for (const Block* b : snapshot_blocks(plan, blocks))
-    s.blocks.push_back(taken ? io::read_factors(in, "/snapshots/" + b->name, b->factor, long(s.iterations.size()),
+    s.blocks.push_back(taken ? io::read_factors(in, "/snapshots/" + b->name, b->factor(model), long(s.iterations.size()),
                                                 layout_of(*b))
                              : std::vector<dist::Factor>{});
   return s;
@@ -263,7 +265,7 @@ Snapshots read_snapshots(const io::File& in, const settings::FitPlan& plan, cons
 void write_contents(io::File& out, const Contents& c, const std::string& kind) {
   const settings::FitPlan& plan = c.plan;
   write_header(out, kind);
-  for (const Block& b : c.blocks) io::write_factor(out, block_dataset(plan, b), b.factor, layout_of(b));
+  for (const Block& b : c.blocks) io::write_factor(out, block_dataset(plan, b), b.factor(c.model), layout_of(b));
   if (plan.deep()) {  // the model itself, for every tool that reads /W and /H
     io::write_factor(out, "/W", nmf::partial_product(c.model, c.trained_depth), io::FactorLayout::index_major);
     io::write_factor(out, "/H", c.model.h[std::size_t(c.trained_depth - 1)], io::FactorLayout::component_major);
@@ -322,7 +324,7 @@ void write_run(const std::string& path, const Contents& contents, const TimingRe
 void write_checkpoint(const std::string& path, const Contents& contents, const Progress& progress) {
   io::File out = io::File::create(contents.grid.comm(), path);
   write_contents(out, contents, "checkpoint");
-  write_rule_states(out, contents.blocks);
+  write_rule_states(out, contents.blocks, contents.model);
   out.write_attribute("stage", long(progress.stage));
   out.write_attribute("stage_start", progress.stage_start);
   out.close();
@@ -346,8 +348,8 @@ std::string settings_mismatch(const io::File& run, const settings::FitConfig& co
 
 std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings::FitPlan& plan,
                                          const ProcessGrid& grid, int block,
-                                         const std::vector<Block>& blocks, Measurements& measured,
-                                         Progress& progress) {
+                                         const std::vector<Block>& blocks, nmf::Model& model,
+                                         Measurements& measured, Progress& progress) {
   io::File in = io::File::open_read(grid.comm(), path);
   collectively(grid.comm(), [&] {
     if (!in.has_attribute("stage") || !in.has_attribute("run_id"))
@@ -369,9 +371,9 @@ std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings
     progress.run_id = in.read_string_attribute("run_id");
   });
   for (const Block& b : blocks)
-    b.factor = io::read_factor(in, block_dataset(plan, b), b.factor, layout_of(b));
-  read_rule_states(in, blocks);
-  measured.snapshots = read_snapshots(in, plan, blocks);
+    b.factor(model) = io::read_factor(in, block_dataset(plan, b), b.factor(model), layout_of(b));
+  read_rule_states(in, blocks, model);
+  measured.snapshots = read_snapshots(in, plan, blocks, model);
   measured.evaluations = read_evaluations(in, "/metrics/");
   for (std::size_t i = 0; i < measured.layers.size(); ++i)
     measured.layers[i] = read_evaluations(in, "/metrics/layer" + std::to_string(i + 1) + "/");

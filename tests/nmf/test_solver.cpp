@@ -41,13 +41,15 @@ Fit fit(MPI_Comm comm, GridShape shape, const std::string& algo, long m, long n,
   double sum = 0;
   for (double v : x.local) sum += v;
   MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm);
-  dist::Factor w = dist::Factor::rows_of(grid, k, x), h = dist::Factor::cols_of(grid, k, x);
-  nmf::random_init(2026, sum / double(m * n), w, h);
+  dist::Factor w0 = dist::Factor::rows_of(grid, k, x), h0 = dist::Factor::cols_of(grid, k, x);
+  nmf::random_init(2026, sum / double(m * n), w0, h0);
+  // The factors in X's precision, as a fit holds them.
+  auto w = dist::BasicFactor<Scalar>::converted(w0), h = dist::BasicFactor<Scalar>::converted(h0);
   auto rule_w = nmf::make_rule(algo), rule_h = nmf::make_rule(algo);
   Fit out;
   out.result = nmf::solve(grid, x, norm2, w, h, *rule_w, *rule_h, {iterations, 0, 0});
-  out.w = test::gather(w);
-  out.h = test::gather(h);
+  out.w = test::gather(dist::Factor::converted(w));
+  out.h = test::gather(dist::Factor::converted(h));
   return out;
 }
 

@@ -12,7 +12,7 @@ namespace nmfx {
 /// The element types the collectives carry.
 template <class T>
 inline constexpr bool is_mpi_element =
-    std::is_same_v<T, double> || std::is_same_v<T, long> || std::is_same_v<T, int> ||
+    std::is_same_v<T, double> || std::is_same_v<T, float> || std::is_same_v<T, long> || std::is_same_v<T, int> ||
     std::is_same_v<T, char>;
 
 /// Seconds since an arbitrary point in the past; local, no communication.
@@ -79,7 +79,8 @@ class Communicator {
   /// In place: `data` holds one block of `counts[r]` entries for every rank
   /// r, in rank order (the same counts on every rank, in all below 2^31).
   /// Each rank's own block, in its place, becomes that block on every rank.
-  void gather_all(double* data, const std::vector<long>& counts) const;
+  template <class T, Element<T> = 0>
+  void gather_all(T* data, const std::vector<long>& counts) const { gather(data, counts, datatype<T>()); }
 
   /// `count` entries of `data` become `root`'s on every rank (`count` the
   /// same on every rank).
@@ -109,12 +110,14 @@ class Communicator {
   template <class T>
   static MPI_Datatype datatype() {
     if constexpr (std::is_same_v<T, double>) return MPI_DOUBLE;
+    else if constexpr (std::is_same_v<T, float>) return MPI_FLOAT;
     else if constexpr (std::is_same_v<T, long>) return MPI_LONG;
     else if constexpr (std::is_same_v<T, int>) return MPI_INT;
     else return MPI_CHAR;
   }
   void reduce(void* data, long count, MPI_Datatype type, Operation op) const;
   void bcast(void* data, long count, MPI_Datatype type, int root) const;
+  void gather(void* data, const std::vector<long>& counts, MPI_Datatype type) const;
   void release();
   MPI_Comm comm_;
   bool owned_;

@@ -129,39 +129,60 @@ class FactorDistribution {
 /// X that this rank's grid row (for W) or grid column (for H) owns, its k
 /// coefficients, contiguous. Stored column-major k x local_count, i.e. W^T's
 /// local columns for W and H's local columns for H. Ranks along the other
-/// grid dimension hold identical copies (see FactorDistribution).
-struct Factor {
+/// grid dimension hold identical copies (see FactorDistribution). `Scalar`
+/// is double, or float when a fit runs in single precision.
+template <class Scalar>
+struct BasicFactor {
+  using value_type = Scalar;
   /// k x the indices of `index_map`, all 0. Error when the map is not the
   /// one `distribution` gives this rank.
-  Factor(int rank_k, BlockCyclic1D index_map, FactorDistribution distribution);
+  BasicFactor(int rank_k, BlockCyclic1D index_map, FactorDistribution distribution);
   /// k coefficients for each of X's rows (laid out like W), all 0.
-  template <class Scalar>
-  static Factor rows_of(const ProcessGrid& grid, int k, const BasicDistMatrix<Scalar>& x) {
-    return Factor(k, x.rows, {grid, Along::rows});
+  template <class X>
+  static BasicFactor rows_of(const ProcessGrid& grid, int k, const BasicDistMatrix<X>& x) {
+    return BasicFactor(k, x.rows, {grid, Along::rows});
   }
   /// k coefficients for each of X's columns (laid out like H), all 0.
-  template <class Scalar>
-  static Factor cols_of(const ProcessGrid& grid, int k, const BasicDistMatrix<Scalar>& x) {
-    return Factor(k, x.cols, {grid, Along::cols});
+  template <class X>
+  static BasicFactor cols_of(const ProcessGrid& grid, int k, const BasicDistMatrix<X>& x) {
+    return BasicFactor(k, x.cols, {grid, Along::cols});
   }
   /// k coefficients for each of `count` indices, whole on every rank, all 0.
-  static Factor replicated(const ProcessGrid& grid, int k, long count);
-  /// k coefficients for each index of `other`, distributed alike, all 0.
-  static Factor like(const Factor& other, int k);
+  static BasicFactor replicated(const ProcessGrid& grid, int k, long count);
+  /// k coefficients for each index of `other` (of either precision),
+  /// distributed alike, all 0.
+  template <class Other>
+  static BasicFactor like(const BasicFactor<Other>& other, int k) {
+    return BasicFactor(k, other.map, other.distribution);
+  }
+  /// `other`'s entries in this precision (rounded when narrowing).
+  template <class Other>
+  static BasicFactor converted(const BasicFactor<Other>& other) {
+    BasicFactor f(other.k, other.map, other.distribution, false);
+    f.local.assign(other.local.begin(), other.local.end());
+    return f;
+  }
 
   int k;
   BlockCyclic1D map;
   FactorDistribution distribution;
-  std::vector<double> local;
+  std::vector<Scalar> local;
   long local_count() const { return map.local_size(); }
-  double* vector(long local_index) { return local.data() + local_index * k; }
-  const double* vector(long local_index) const { return local.data() + local_index * k; }
+  Scalar* vector(long local_index) { return local.data() + local_index * k; }
+  const Scalar* vector(long local_index) const { return local.data() + local_index * k; }
   /// See FactorDistribution.
   const Communicator& reduce_comm() const { return distribution.reduce_comm(); }
   const Communicator& replica_comm() const { return distribution.replica_comm(); }
   int blacs_context() const { return distribution.blacs_context(); }
   bool is_writer() const { return distribution.is_writer(); }
+
+ private:
+  BasicFactor(int rank_k, BlockCyclic1D index_map, FactorDistribution distribution, bool allocate);
 };
+using Factor = BasicFactor<double>;
+using SingleFactor = BasicFactor<float>;
+extern template struct BasicFactor<double>;
+extern template struct BasicFactor<float>;
 
 /// Where the copies of a factor (the ranks of its replica_comm(), which
 /// hold the same local indices) split work on its `count` local indices:
@@ -173,7 +194,8 @@ inline long share_start(long count, int copies, int copy) {
 
 /// Whether work on `f` can be split among copies: f has copies, and is not
 /// a replicated factor (whose copies are the whole grid).
-inline bool has_copies(const Factor& f) {
+template <class Scalar>
+bool has_copies(const BasicFactor<Scalar>& f) {
   return f.distribution.along() != Along::replicated && f.replica_comm().size() > 1;
 }
 

@@ -19,6 +19,9 @@ void gemm(Op op_a, Op op_b, long m, long n, long k, float alpha, const float* a,
 
 /// C = A * A^T for A n x k (both triangles of C filled).
 void gram(long n, long k, const double* a, long lda, double* c);
+/// The same for a float A: SSYRK over panels of at most 4096 columns,
+/// added up in double, so no float sum has more than 4096 terms.
+void gram(long n, long k, const float* a, long lda, double* c);
 
 /// Solves G X = B in place for symmetric positive definite G (n x n) and
 /// `nrhs` right-hand sides B (n x nrhs); false when G is not positive

@@ -54,7 +54,7 @@ class Mask {
   /// Writes (A B)_ij into every left-out entry (i, j) of this rank's X, where
   /// `a` holds k-vectors over X's rows and `b` over its columns; returns
   /// this rank's sums. Local.
-  ImputedSums impute(const dist::Factor& a, const dist::Factor& b);
+  ImputedSums impute(const dist::BasicFactor<Scalar>& a, const dist::BasicFactor<Scalar>& b);
   /// The values the left-out entries hold now (in the order of impute()).
   const std::vector<double>& values() const { return stored_; }
   /// The model's values of the last impute() (before rounding to Scalar).

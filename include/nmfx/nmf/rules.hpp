@@ -43,6 +43,10 @@ class UpdateRule {
   /// and als throw Error on a `right`.
   virtual void update(dist::Factor& f, const double* cross, const double* gram,
                       const double* right) = 0;
+  /// The same for a float factor (single precision): the one-sided update
+  /// of a rule with independent indices goes to update_indices; any other
+  /// runs in double on a widened copy, rounded back to float.
+  virtual void update(dist::SingleFactor& f, const float* cross, const double* gram, const double* right);
   /// The state a checkpoint must keep to continue exactly; nullptr when the
   /// rule has none (it is then a function of the factors alone).
   virtual RuleState* state() { return nullptr; }
@@ -53,8 +57,13 @@ class UpdateRule {
   virtual bool independent_indices() const { return false; }
   /// The one-sided update of `count` indices in place: their k-vectors at
   /// `f` and their columns of `cross`, both laid out as a factor's local
-  /// part. update_factor calls it only for a rule with independent_indices().
+  /// part. Called only for a rule with independent_indices().
   virtual void update_indices(int k, long count, double* f, const double* cross, const double* gram);
+  /// The same in single precision. mu and hals run in float; the other
+  /// rules solve in double on widened copies of a few thousand indices at
+  /// a time, rounding the result (anls's pivoting and als's Cholesky stay
+  /// in double).
+  virtual void update_indices(int k, long count, float* f, const float* cross, const double* gram);
 };
 
 /// The update rules (--algo).
@@ -93,7 +102,8 @@ void check_rule(Algorithm algorithm, const RuleOptions& options);
 /// in place (cut at multiples of 64) and they gather the shares, instead of
 /// each repeating the whole update. Collective over f.replica_comm(); the
 /// copies end identical to the bit.
-void update_factor(UpdateRule& rule, dist::Factor& f, const double* cross, const double* gram,
+template <class T>
+void update_factor(UpdateRule& rule, dist::BasicFactor<T>& f, const T* cross, const double* gram,
                    const double* right);
 
 /// The names make_rule accepts.

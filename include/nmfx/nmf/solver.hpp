@@ -9,7 +9,9 @@
 // (||X - WH||^2 = ||X||^2 - 2<W^T X, H> + <W^T W, H H^T>), never from WH.
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "nmfx/dist/block_cyclic.hpp"
@@ -24,13 +26,26 @@ namespace nmfx::nmf {
 /// (dist::Along::replicated). h[i] is layer i+1's code H_{i+1} over X's columns, so
 /// h.back() is H. Layer losses train every code; the global loss trains only
 /// H and keeps h[i] = W_{i+2} ... WL H, the code the deeper layers imply.
-struct Model {
-  std::vector<dist::Factor> w, h;
+/// `Scalar` is double, or float for a single-precision fit.
+template <class Scalar>
+struct BasicModel {
+  std::vector<dist::BasicFactor<Scalar>> w, h;
   int depth() const { return int(w.size()); }
+  /// `other`'s factors in this precision (rounded when narrowing).
+  template <class Other>
+  static BasicModel converted(const BasicModel<Other>& other) {
+    BasicModel model;
+    for (const auto& f : other.w) model.w.push_back(dist::BasicFactor<Scalar>::converted(f));
+    for (const auto& f : other.h) model.h.push_back(dist::BasicFactor<Scalar>::converted(f));
+    return model;
+  }
 };
+using Model = BasicModel<double>;
+using SingleModel = BasicModel<float>;
 
 /// A_d = W1 ... Wd over X's rows (A_1 = W1). Local.
-dist::Factor partial_product(const Model& model, int d);
+template <class Scalar>
+dist::BasicFactor<Scalar> partial_product(const BasicModel<Scalar>& model, int d);
 
 /// The rule of every block: w[i] updates model.w[i], h[i] model.h[i].
 struct Rules {
@@ -93,10 +108,21 @@ struct SolveResult {
 };
 
 /// What an observer sees after each iteration (and for the initial point).
-struct IterationView {
+class IterationView {
+ public:
+  template <class Scalar>
+  IterationView(const Record& r, const std::vector<Record>& h, const BasicModel<Scalar>& model)
+      : record(r), history(h), model_(&model) {}
   const Record& record;
   const std::vector<Record>& history;  // up to and including `record`
-  const Model& model;
+  /// The current model in double precision: the solve's own, or for a
+  /// single-precision solve a widened copy, made on the first call and
+  /// kept while the view lives (observers that never ask cost nothing).
+  const Model& model() const;
+
+ private:
+  std::variant<const Model*, const SingleModel*> model_;
+  mutable std::optional<Model> widened_;
 };
 
 /// Called collectively on every rank after every iteration. It may run
@@ -105,7 +131,10 @@ struct IterationView {
 using Observer = std::function<StopReason(const IterationView&)>;
 
 /// Runs `phase` on `x` (block-cyclic on `grid`, squared Frobenius norm
-/// `x_norm2`, double or single precision) from the current `model`. Collective; every rank stops at the
+/// `x_norm2`, double or single precision) from the current `model`, whose
+/// factors have X's precision: a single-precision solve runs its products
+/// and updates in float, and sums over many terms (Gram matrices, inner
+/// products, errors) in double. Collective; every rank stops at the
 /// same iteration. `resumed`: the history of an earlier solve that ended at
 /// the current model (a checkpoint, or the previous phase); the solve
 /// continues it, its clock and its iteration count, without a new initial
@@ -113,27 +142,29 @@ using Observer = std::function<StopReason(const IterationView&)>;
 /// counted entries alone (x_norm2 is theirs) and writes the model's values
 /// into the others as it goes (see mask.hpp).
 template <class Scalar>
-SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2, Model& model,
-                  const Rules& rules, const Phase& phase, const StopCriteria& stop,
+SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
+                  BasicModel<Scalar>& model, const Rules& rules, const Phase& phase, const StopCriteria& stop,
                   const Observer& observer = {}, const std::vector<Record>& resumed = {},
                   Mask<Scalar>* mask = nullptr);
 
 /// Ordinary NMF X ~ W H: the depth-1 model, W updated by `rule_w`, H by `rule_h`.
 template <class Scalar>
 SolveResult solve(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, double x_norm2,
-                  dist::Factor& w, dist::Factor& h, UpdateRule& rule_w, UpdateRule& rule_h,
+                  dist::BasicFactor<Scalar>& w, dist::BasicFactor<Scalar>& h, UpdateRule& rule_w, UpdateRule& rule_h,
                   const StopCriteria& stop, const Observer& observer = {},
                   const std::vector<Record>& resumed = {});
 
 /// The half-step problem of one block at the current model, as its rule sees
 /// it (gradient gram F right - cross; right empty when one-sided). For tests
 /// and tools: `block` 0..L-1 is W_{block+1}, L..2L-1 is H_{block-L+1}.
+template <class Scalar>
 struct BlockProblem {
-  dist::Factor cross;
+  dist::BasicFactor<Scalar> cross;
   std::vector<double> gram, right;
 };
 template <class Scalar>
-BlockProblem block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x, const Model& model,
-                           const Phase& phase, int block, Mask<Scalar>* mask = nullptr);
+BlockProblem<Scalar> block_problem(const ProcessGrid& grid, const dist::BasicDistMatrix<Scalar>& x,
+                                   const BasicModel<Scalar>& model, const Phase& phase, int block,
+                                   Mask<Scalar>* mask = nullptr);
 
 }  // namespace nmfx::nmf

@@ -79,7 +79,7 @@ class SnapshotTaker : public FitObserver {
 
  private:
   FitState& state_;
-  std::vector<const dist::Factor*> kept_;
+  std::vector<const run_file::Block*> kept_;
 };
 
 /// One progress line every --progress iterations (rank 0 prints); on a

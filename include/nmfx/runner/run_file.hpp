@@ -62,11 +62,17 @@ struct Measurements {
 };
 
 /// A training block as files see it: its name ("W", "H"; Deep NMF "W1" ..
-/// "HL"), its factor and its rule.
+/// "HL"), where its factor lies in a model, and its rule.
 struct Block {
   std::string name;
-  dist::Factor& factor;
+  bool code;  // the code H_i (else W_i)
+  int layer;  // i - 1
   nmf::UpdateRule& rule;
+  /// The block's factor in `model` (a Model or a SingleModel, const or not).
+  template <class AnyModel>
+  auto& factor(AnyModel& model) const {
+    return code ? model.h[std::size_t(layer)] : model.w[std::size_t(layer)];
+  }
 };
 
 /// Where a checkpointed run stands: its stage, the iteration that stage
@@ -109,15 +115,15 @@ void write_run(const std::string& path, const Contents& contents, const TimingRe
 /// the stage).
 void write_checkpoint(const std::string& path, const Contents& contents, const Progress& progress);
 
-/// Collective: restores the model's blocks, the rules' state, the
+/// Collective: restores the blocks of `model`, the rules' state, the
 /// measurements and the stage from the checkpoint at `path`, and returns
 /// its history. Error naming the file and the setting when the checkpoint
 /// was made with other settings that change the iterates, another grid or
 /// block, or is not a checkpoint.
 std::vector<nmf::Record> read_checkpoint(const std::string& path, const settings::FitPlan& plan,
                                          const ProcessGrid& grid, int block,
-                                         const std::vector<Block>& blocks, Measurements& measured,
-                                         Progress& progress);
+                                         const std::vector<Block>& blocks, nmf::Model& model,
+                                         Measurements& measured, Progress& progress);
 
 /// Which recorded settings a comparison covers.
 enum class Compare {
