@@ -99,6 +99,22 @@ TEST_CASE("single-precision products match double ones to float32's rounding", "
       // is far below 4096 * 6e-8 relative.
       CHECK(test::relative_difference(test::gather(xht_s), test::gather(xht)) < 1e-5);
       CHECK(test::relative_difference(test::gather(wtx_s), test::gather(wtx)) < 1e-5);
+      // Float factors (a single-precision fit): float results, Gram
+      // matrices and inner products summed in double.
+      const dist::SingleFactor ws = dist::SingleFactor::converted(w), hs = dist::SingleFactor::converted(h);
+      dist::SingleFactor xht_f = dist::SingleFactor::like(w, t.k), wtx_f = dist::SingleFactor::like(h, t.k);
+      la::xht(xs, hs, xht_f);
+      la::wtx(xs, ws, wtx_f);
+      CHECK(test::relative_difference(test::gather(dist::Factor::converted(xht_f)), test::gather(xht)) < 1e-5);
+      CHECK(test::relative_difference(test::gather(dist::Factor::converted(wtx_f)), test::gather(wtx)) < 1e-5);
+      for (const auto& [f, fs] : {std::pair{&w, &ws}, std::pair{&h, &hs}}) {
+        std::vector<double> g(std::size_t(t.k * t.k)), gs(g.size());
+        la::gram(*f, g.data());
+        la::gram(*fs, gs.data());
+        CHECK(test::relative_difference(gs, g) < 1e-6);
+        const double d = la::dot(*f, *f), ds = la::dot(*fs, *fs);
+        CHECK(std::abs(ds - d) < 1e-12 * d);  // the same float values, summed in double
+      }
     }
 }
 
