@@ -105,3 +105,28 @@ TEST_CASE("single precision: float32 factors, and a resumed fit equals the unint
          "for n in ('W', 'H', 'snapshots/H'):\n"
          "    assert np.array_equal(a[n][:], a[n][:].astype(np.float32)), n + ' holds more than float32'\n");
 }
+
+TEST_CASE("single precision: Deep NMF and held-out entries follow double", "[cli]") {
+  const std::string data = in_folder("single-deep.h5");
+  REQUIRE(nmfx(2, "synth --rows 400 --cols 300 --rank 10 --noise 0.05 --seed 2 -o " + data).status == 0);
+  const std::vector<std::string> cases = {"--model deep --ranks 12,6 --deep-loss global --algo hals",
+                                          "--model deep --ranks 12,6 --deep-loss layer-sum --algo mu",
+                                          "-k 10 --holdout 0.2 --algo hals"};
+  for (int ranks : {1, 2, 4})
+    for (const std::string& c : cases) {
+      const std::string d = in_folder("deep-d.h5"), s = in_folder("deep-s.h5");
+      fs::remove(d);
+      fs::remove(s);
+      const std::string args = "fit " + data + " " + c + " --max-iter 50 --progress 0 --no-reference";
+      const Outcome rd = nmfx(ranks, args + " -o " + d), rs = nmfx(ranks, args + " -o " + s + " --precision single");
+      INFO(c << " on " << ranks << " ranks\n" << rd.output << rs.output);
+      REQUIRE(rd.status == 0);
+      REQUIRE(rs.status == 0);
+      python("d, s = h5py.File('" + d + "', 'r'), h5py.File('" + s + "', 'r')\n"
+             "for n in ('rel_error', 'heldout_rel_error'):\n"
+             "    if 'history/' + n in d:\n"
+             "        a, b = d['history/' + n][-1], s['history/' + n][-1]\n"
+             "        assert abs(a - b) < 1e-5 * a + 1e-7, (n, a, b)\n"
+             "assert np.abs(d['H'][:] - s['H'][:]).max() < 1e-3 * np.abs(d['H'][:]).max()\n");
+    }
+}
