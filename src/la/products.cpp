@@ -104,9 +104,12 @@ void product_with_x(const dist::BasicDistMatrix<Scalar>& x, bool transposed, con
       } else {
         FloatScratch& s = float_scratch();
         auto factor = [&](long from, long depth) -> const float* {
-          if constexpr (std::is_same_v<F, float>) return f.local.data() + from * k;
-          s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
-          return s.factor.data();
+          if constexpr (std::is_same_v<F, float>) {
+            return f.local.data() + from * k;
+          } else {
+            s.factor.assign(f.local.data() + from * k, f.local.data() + (from + depth) * k);
+            return s.factor.data();
+          }
         };
         if constexpr (std::is_same_v<Result, float>) {
           if (end - begin <= float_panel) {  // one panel: straight into the result

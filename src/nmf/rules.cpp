@@ -113,17 +113,26 @@ class PenalizedRule : public UpdateRule {
   std::vector<float> float_gram_, float_buffer_;
 };
 
-class Multiplicative final : public PenalizedRule {
+/// A rule whose one-sided update runs natively in either precision:
+/// Derived's template update_range<T> serves both overloads.
+template <class Derived>
+class InBothPrecisions : public PenalizedRule {
  public:
-  using PenalizedRule::PenalizedRule;
+  explicit InBothPrecisions(const RuleOptions& options) : PenalizedRule(options) {}
   void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
-    update_range(k, count, f, cross, gram);
+    static_cast<Derived*>(this)->update_range(k, count, f, cross, gram);
   }
   void update_indices(int k, long count, float* f, const float* cross, const double* gram) override {
-    update_range(k, count, f, cross, gram);
+    static_cast<Derived*>(this)->update_range(k, count, f, cross, gram);
   }
+};
+
+class Multiplicative final : public InBothPrecisions<Multiplicative> {
+ public:
+  using InBothPrecisions::InBothPrecisions;
 
  private:
+  friend InBothPrecisions;
   /// F <- F .* C ./ ((G + l2 I) F + l1), a tile at a time.
   template <class T>
   void update_range(int k, long count, T* f, const T* cross, const double* gram) {
@@ -185,9 +194,12 @@ void hals_sweep(long size, long width, const T* g, long ldg, T* x, T* r) {
   }
 }
 
-class Hals final : public PenalizedRule {
+class Hals final : public InBothPrecisions<Hals> {
  public:
-  using PenalizedRule::PenalizedRule;
+  using InBothPrecisions::InBothPrecisions;
+
+ private:
+  friend InBothPrecisions;
   /// The indices go in tiles (for_each_tile), each tile's components in
   /// blocks J of `component_block`. A block's gradient rows
   /// R_J = (G F)_J - C_J + l1 come from one GEMM with F as the earlier
@@ -196,14 +208,6 @@ class Hals final : public PenalizedRule {
   /// GEMMs, and only k |J| of it in the sweep; a tile's R_J and F_J stay in
   /// cache between the GEMM and the sweep, component-major so that the
   /// sweep runs along the indices.
-  void update_indices(int k, long count, double* f, const double* cross, const double* gram) override {
-    update_range(k, count, f, cross, gram);
-  }
-  void update_indices(int k, long count, float* f, const float* cross, const double* gram) override {
-    update_range(k, count, f, cross, gram);
-  }
-
- private:
   template <class T>
   void update_range(int k, long count, T* f, const T* cross, const double* gram) {
     const T* g = penalized_gram<T>(gram, k);  // G + l2 I

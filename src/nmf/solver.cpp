@@ -114,9 +114,10 @@ class Iteration {
   }
 
   /// The half-step problem of `block` (0..L-1: W_{block+1}; L..2L-1: the
-  /// codes) at the current model, left in cross_, gram_, right_.
+  /// codes) at the current model, left in cross(), gram_, right_.
   void pose(int block) {
     const int L = depth_;
+    posed_cross_ = &cross_;
     if (mask_) {
       impute();
       if (block > 0 && !z1_current_) refresh_first_layer();
@@ -152,11 +153,17 @@ class Iteration {
       const int j = block - L;
       const Factor& w = model_.w[j];
       const Factor& h = model_.h[j];
-      shape(cross_, h.k, h);
+      right_.clear();
       if (j == 0) {
-        cross_.local = z1_.local;
         gram_ = p1_;
+        if (!couples(0)) {  // W1^T X itself: neither a copy nor a resize of cross_
+          posed_cross_ = &z1_;
+          return;
+        }
+        shape(cross_, h.k, h);
+        cross_.local = z1_.local;
       } else {  // W_i^T D_{i-1} and W_i^T P_{i-1} W_i
+        shape(cross_, h.k, h);
         multiply(la::Op::none, la::Op::none, w.k, h.local_count(), w.local_count(),
                  w.local.data(), layer_data(j).data(), cross_.local);
         if (phase_.global) {
@@ -171,7 +178,6 @@ class Iteration {
           la::gram(w.k, w.local_count(), w.local.data(), w.k, gram_.data());
         }
       }
-      right_.clear();
       if (couples(j)) {  // + W_{i+1} H_{i+1} and + I from layer i+1's loss
         const Factor& w_next = model_.w[j + 1];
         const Factor& h_next = model_.h[j + 1];
@@ -184,7 +190,7 @@ class Iteration {
     }
   }
 
-  const Factor& cross() const { return cross_; }
+  const Factor& cross() const { return *posed_cross_; }
   const std::vector<double>& gram() const { return gram_; }
   const std::vector<double>& right() const { return right_; }
 
@@ -213,7 +219,7 @@ class Iteration {
     Factor& f = block < L ? model_.w[std::size_t(block)] : model_.h[std::size_t(block - L)];
     UpdateRule& rule = block < L ? *rules.w[std::size_t(block)] : *rules.h[std::size_t(block - L)];
     pose(block);
-    update_factor(rule, f, cross_.local.data(), gram_.data(), right_.empty() ? nullptr : right_.data());
+    update_factor(rule, f, cross().local.data(), gram_.data(), right_.empty() ? nullptr : right_.data());
     imputed_current_ = false;
     if (block < L && couples(block)) normalize(block);
     if (block == 0) refresh_first_layer();
@@ -387,6 +393,7 @@ class Iteration {
   Factor z1_;                // W1^T X (r1 x local cols)
   std::vector<double> p1_;   // W1^T W1
   Factor cross_;
+  const Factor* posed_cross_ = &cross_;  // the posed block's cross product: cross_, or z1_
   std::vector<double> gram_, right_;
 };
 
