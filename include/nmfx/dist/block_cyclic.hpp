@@ -133,7 +133,6 @@ class FactorDistribution {
 /// is double, or float when a fit runs in single precision.
 template <class Scalar>
 struct BasicFactor {
-  using value_type = Scalar;
   /// k x the indices of `index_map`, all 0. Error when the map is not the
   /// one `distribution` gives this rank.
   BasicFactor(int rank_k, BlockCyclic1D index_map, FactorDistribution distribution);
